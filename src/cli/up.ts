@@ -1,0 +1,92 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { Command } from 'commander';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { selectedProvider } from '../llm';
+import { loadTaskFile } from '../tasks/load';
+import { startAgentTask, watchTasks } from '../missions/client';
+import { connectClient, connectWorker } from '../temporal/connection';
+import { ensureTemporal } from '../temporal/embedded';
+import { TASK_QUEUE_ROLES } from '../temporal/task-queues';
+import { runWorkers } from '../../workers/run';
+import { defaultWorkflowBundlePath } from '../../workers/paths';
+import { logToFile } from '../logger';
+import { say } from './context';
+import { printOutcomes } from './submit';
+
+/** Stops workers and the embedded server on Ctrl-C / SIGTERM, once; a second signal forces exit. */
+function onShutdownSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      say(`${signal} again: exiting now.`);
+      process.exit(130);
+    }
+    stopping = true;
+    say(`\n${signal}: draining workers and stopping the server ...`);
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('Bring up the embedded stack: Temporal dev server (unless TEMPORAL_ADDRESS answers) and the agents, nexus and control workers')
+    .option('--mission <file>', 'submit this task or mission file once the stack is up, and show its progress')
+    .option('--exit-after-mission', 'stop the stack when the mission has finished (exit 1 if a task did not complete)')
+    .action(async (options: { mission?: string; exitAfterMission?: boolean }) => {
+      const config = loadConfig();
+      const specs = options.mission ? loadTaskFile(options.mission) : [];
+      fs.mkdirSync(config.home, { recursive: true });
+      logToFile(path.join(config.home, 'dreamos.log'));
+      Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+      const provider = selectedProvider(config);
+      say(provider === 'sim'
+        ? 'Model: sim (deterministic simulator; no API key configured — set DREAMOS_MODEL_API_KEY to use a real model).'
+        : `Model: ${config.model.name} at ${config.model.baseUrl}.`);
+
+      const endpoint = await ensureTemporal(config, say);
+      const connection = await connectWorker(endpoint.address);
+      const running = await runWorkers(TASK_QUEUE_ROLES, {
+        connection,
+        namespace: config.temporal.namespace,
+        config,
+        workflowBundlePath: defaultWorkflowBundlePath(),
+        identity: `${os.hostname()}-${process.pid}`,
+      });
+      const stop = async () => {
+        await running.shutdown();
+        await connection.close();
+        if (endpoint.server) await endpoint.server.stop();
+        say('Stopped.');
+      };
+      onShutdownSignal(stop);
+      say(`Workers running on task queues: ${TASK_QUEUE_ROLES.join(', ')}.`);
+      if (endpoint.uiUrl) say(`Temporal Web UI: ${endpoint.uiUrl}`);
+      say(`Logs: ${path.join(config.home, 'dreamos.log')}`);
+
+      if (specs.length > 0 && options.mission) {
+        const client = await connectClient(endpoint.address, config.temporal.namespace);
+        say(`Submitting ${path.basename(options.mission)}: ${specs.length} task(s).`);
+        const handles = await Promise.all(specs.map(async (spec) => ({ spec, handle: await startAgentTask(client, spec) })));
+        const outcomes = await watchTasks(handles, (taskId, line) => say(`  [${taskId}] ${line}`));
+        const ok = printOutcomes(outcomes, endpoint.uiUrl);
+        await client.connection.close();
+        if (options.exitAfterMission) {
+          await stop();
+          process.exit(ok ? 0 : 1);
+        }
+      }
+      say('Stack is up. Press Ctrl-C to stop.');
+      await running.done;
+    });
+}

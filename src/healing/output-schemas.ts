@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * The output schemas an agent task can name (`outputSchema` in a task file).
+ * Pure and deterministic: imported by workflow code to validate model answers.
+ */
+const confidence = z.number().min(0).max(1);
+
+export const OUTPUT_SCHEMAS = {
+  research: z.object({
+    findings: z.array(z.object({ claim: z.string().min(3), evidence: z.string().min(3), confidence })).min(1).max(8),
+    openQuestions: z.array(z.string()).max(8),
+  }),
+  analysis: z.object({
+    summary: z.string().min(10),
+    risks: z.array(z.object({ risk: z.string().min(3), severity: z.enum(['low', 'medium', 'high']) })).max(8),
+    opportunities: z.array(z.string().min(3)).max(8),
+  }),
+  strategy: z.object({
+    positioning: z.string().min(10),
+    initiatives: z
+      .array(z.object({ name: z.string().min(3), rationale: z.string().min(3), horizon: z.enum(['now', 'next', 'later']) }))
+      .min(1)
+      .max(8),
+    kpis: z.array(z.string().min(2)).min(1).max(8),
+  }),
+  critique: z.object({
+    verdict: z.enum(['accept', 'revise']),
+    score: z.number().int().min(0).max(10),
+    issues: z.array(z.string().min(3)).max(8),
+  }),
+  plan: z.object({
+    steps: z.array(z.object({ id: z.string().min(1), action: z.string().min(3), doneWhen: z.string().min(3) })).min(1).max(12),
+  }),
+  answer: z.object({
+    answer: z.string().min(1),
+    confidence,
+  }),
+} as const;
+
+export type OutputSchemaName = keyof typeof OUTPUT_SCHEMAS;
+export const OUTPUT_SCHEMA_NAMES = Object.keys(OUTPUT_SCHEMAS) as OutputSchemaName[];
+
+export function isOutputSchemaName(name: string): name is OutputSchemaName {
+  return Object.prototype.hasOwnProperty.call(OUTPUT_SCHEMAS, name);
+}
+
+/** The JSON Schema text given to the model, so it knows the expected shape. */
+export function describeOutputSchema(name: OutputSchemaName): string {
+  return JSON.stringify(z.toJSONSchema(OUTPUT_SCHEMAS[name]));
+}

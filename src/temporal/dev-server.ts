@@ -1,0 +1,135 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { DreamError, errorMessage } from '../errors';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes';
+
+export interface DevServerOptions {
+  /** Path of the `temporal` CLI binary. */
+  binary: string;
+  /** SQLite file for persistence; omitted: in-memory (lost at stop). */
+  dbFile?: string;
+  /** gRPC frontend port on 127.0.0.1. */
+  port: number;
+  /** Web UI port; omitted: headless. */
+  uiPort?: number;
+  namespace?: string;
+  /** Server log file; default: discarded. */
+  logFile?: string;
+  /** How long to wait for readiness. Default 60 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  readonly address: string;
+  readonly uiUrl?: string;
+  readonly pid: number;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Asks the OS for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Waits until the server answers real calls, not just its health check: after a restart on
+ * the same db file the dev server may answer "Not enough hosts to serve the request" for a
+ * while (temporalio/cli#632), so readiness means a successful ListWorkflowExecutions.
+ */
+export async function waitForTemporal(address: string, namespace: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'not reachable';
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new Error('the server process exited during start-up');
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = errorMessage(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Temporal at ${address} not ready after ${timeoutMs} ms: ${lastError}`);
+}
+
+/** Starts `temporal server start-dev` as a child process and waits until it serves requests. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const namespace = options.namespace ?? 'default';
+  if (await isPortOpen(options.port)) {
+    throw new DreamError(
+      'PORT_IN_USE',
+      `Port ${options.port} on 127.0.0.1 is already in use, so the embedded Temporal server cannot start.`,
+      `Stop what listens there, set DREAMOS_TEMPORAL_PORT to a free port, or set TEMPORAL_ADDRESS=127.0.0.1:${options.port} if it is a Temporal server.`,
+    );
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', namespace, '--log-level', 'warn'];
+  if (options.dbFile) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch');
+  else args.push('--headless');
+  for (const attribute of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', attribute);
+
+  const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(options.binary, args, { stdio: ['ignore', log, log], detached: false });
+  if (typeof log === 'number') fs.closeSync(log);
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    await waitForTemporal(address, namespace, options.readyTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited(child);
+    throw new DreamError(
+      'TEMPORAL_START_FAILED',
+      `The embedded Temporal server did not start: ${spawnError ? spawnError.message : errorMessage(err)}.`,
+      options.logFile ? `See its log at ${options.logFile}.` : 'Run it by hand to see why: ' + [options.binary, ...args].join(' '),
+    );
+  }
+  return {
+    address,
+    uiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : undefined,
+    pid: child.pid ?? -1,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited(child);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { ModelProvider } from '../../src/llm';
+import { TaskQueueRole } from '../../src/temporal/task-queues';
+import { parseTaskDocument } from '../../src/tasks/load';
+import { AgentTaskSpec, AgentTaskSpecInput } from '../../src/tasks/spec';
+import { runWorkers, RunningWorkers } from '../../workers/run';
+import { TEST_ENV_FILE, TestEnvFile } from './paths';
+
+let runtimeInstalled = false;
+
+export function testEnv(): TestEnvFile {
+  return JSON.parse(fs.readFileSync(TEST_ENV_FILE, 'utf8')) as TestEnvFile;
+}
+
+export async function testClient(address = testEnv().address): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection });
+}
+
+export interface TestWorkers extends RunningWorkers {
+  connection: NativeConnection;
+  stop(): Promise<void>;
+}
+
+/** Real workers in this process against the shared (or a given) server. */
+export async function startTestWorkers(options: { queues?: TaskQueueRole[]; provider?: ModelProvider; address?: string; env?: Record<string, string> } = {}): Promise<TestWorkers> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  const env = testEnv();
+  const connection = await NativeConnection.connect({ address: options.address ?? env.address });
+  const config = loadConfig({ DREAMOS_MODEL_PROVIDER: 'sim', DREAMOS_MODEL_TIMEOUT_MS: '5000', ...options.env });
+  const running = await runWorkers(options.queues ?? ['agents'], {
+    connection,
+    namespace: 'default',
+    config,
+    workflowBundlePath: env.bundlePath,
+    provider: options.provider,
+    shutdownGraceSeconds: 2,
+  });
+  return {
+    ...running,
+    connection,
+    async stop() {
+      await running.shutdown();
+      await connection.close();
+    },
+  };
+}
+
+let counter = 0;
+/** A workflow/task id unique to this test run. */
+export function uniqueId(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** A validated spec with test-friendly defaults (short timeouts). */
+export function taskSpec(fields: Partial<AgentTaskSpecInput> & { outputSchema?: string }): AgentTaskSpec {
+  return parseTaskDocument({
+    taskId: uniqueId('task'),
+    missionId: 'test',
+    role: 'researcher',
+    goal: 'Map the market for agent reliability tooling',
+    outputSchema: 'research',
+    timeouts: { promptMs: 10_000, heartbeatMs: 3_000 },
+    ...fields,
+  })[0];
+}

@@ -1,0 +1,2 @@
+/** Every workflow type the swarm's workers register (bundled by scripts/bundle-workflows.ts). */
+export { agentTask } from './agentTask';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { resolveTemporalCli } from '../../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { bundleWorkflows } from '../../scripts/bundle-workflows';
-import { ARTIFACTS, TestEnvFile, TEST_ENV_FILE } from './paths';
+import { ARTIFACTS, TestEnvFile, TEST_ENV_VAR } from './paths';
 
 /**
  * Once per `npm test`: one real Temporal dev server (with Web UI, project search attributes)
@@ -17,6 +17,8 @@ export default async function globalSetup(): Promise<void> {
   const uiPort = await freePort();
   const server = await startDevServer({ binary: cliPath, port, uiPort, logFile: path.join(ARTIFACTS, 'temporal-shared.log') });
   const env: TestEnvFile = { address: server.address, uiUrl: server.uiUrl!, cliPath, bundlePath, serverPid: server.pid };
-  fs.writeFileSync(TEST_ENV_FILE, JSON.stringify(env, null, 2));
+  // Jest's test processes inherit this process's environment; a file would be shared by concurrent runs.
+  process.env[TEST_ENV_VAR] = JSON.stringify(env);
+  fs.writeFileSync(path.join(ARTIFACTS, `test-env-${process.pid}.json`), JSON.stringify(env, null, 2));
   (globalThis as { __dreamServer?: typeof server }).__dreamServer = server;
 }

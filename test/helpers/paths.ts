@@ -2,7 +2,8 @@ import path from 'node:path';
 
 /** Test outputs (logs, screenshots, bundles); git-ignored, kept by CI as artifacts. */
 export const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-export const TEST_ENV_FILE = path.join(ARTIFACTS, 'test-env.json');
+/** Environment variable through which global setup hands the shared server to the tests. */
+export const TEST_ENV_VAR = 'DREAMOS_TEST_ENV';
 
 export interface TestEnvFile {
   address: string;

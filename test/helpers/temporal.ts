@@ -1,18 +1,17 @@
-import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { ModelProvider } from '../../src/llm';
 import { TaskQueueRole } from '../../src/temporal/task-queues';
 import { parseTaskDocument } from '../../src/tasks/load';
 import { AgentTaskSpec, AgentTaskSpecInput } from '../../src/tasks/spec';
 import { runWorkers, RunningWorkers } from '../../workers/run';
-import { TEST_ENV_FILE, TestEnvFile } from './paths';
-
-let runtimeInstalled = false;
+import { TEST_ENV_VAR, TestEnvFile } from './paths';
 
 export function testEnv(): TestEnvFile {
-  return JSON.parse(fs.readFileSync(TEST_ENV_FILE, 'utf8')) as TestEnvFile;
+  const raw = process.env[TEST_ENV_VAR];
+  if (!raw) throw new Error(`${TEST_ENV_VAR} is not set: run the tests through jest (its global setup starts the Temporal server).`);
+  return JSON.parse(raw) as TestEnvFile;
 }
 
 export async function testClient(address = testEnv().address): Promise<Client> {
@@ -27,10 +26,6 @@ export interface TestWorkers extends RunningWorkers {
 
 /** Real workers in this process against the shared (or a given) server. */
 export async function startTestWorkers(options: { queues?: TaskQueueRole[]; provider?: ModelProvider; address?: string; env?: Record<string, string> } = {}): Promise<TestWorkers> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-    runtimeInstalled = true;
-  }
   const env = testEnv();
   const connection = await NativeConnection.connect({ address: options.address ?? env.address });
   const config = loadConfig({ DREAMOS_MODEL_PROVIDER: 'sim', DREAMOS_MODEL_TIMEOUT_MS: '5000', ...options.env });

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { loadConfig } from '../src/config';
+import { outcomeOf, startAgentTask } from '../src/missions/client';
+import { resolveTemporalCli } from '../src/temporal/cli-binary';
+import { freePort, startDevServer } from '../src/temporal/dev-server';
+import { parseTaskDocument } from '../src/tasks/load';
+import { runWorkers } from '../workers/run';
+import { bundleWorkflows } from './bundle-workflows';
+
+/**
+ * Records the histories replayed by test/replay: real runs of representative tasks on a real
+ * dev server. Rerun (`node dist/scripts/record-histories.js`) when adding scenarios; never to
+ * paper over a replay failure — that failure means a workflow change needs `patched()`.
+ */
+const SCENARIOS: Record<string, object> = {
+  'happy-path': { steps: 3, outputSchema: 'strategy' },
+  'healed-by-reask': {
+    steps: 2,
+    model: { sim: { rules: [{ whenPromptIncludes: 'Step 1 of 2', unlessPromptIncludes: 'rejected by validation', fault: 'schema-violation' }] } },
+  },
+  'rollback-then-complete': {
+    steps: 3,
+    checkpointEvery: 2,
+    budget: { maxConsecutiveFailures: 2 },
+    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'malformed-json' }] } },
+  },
+  escalated: {
+    steps: 1,
+    budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
+    model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
+  },
+};
+
+async function main(): Promise<void> {
+  const outDir = path.resolve(process.argv[2] ?? path.join('test', 'replay', 'histories'));
+  fs.mkdirSync(outDir, { recursive: true });
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  const config = loadConfig({ ...process.env, DREAMOS_MODEL_PROVIDER: 'sim' });
+  const binary = resolveTemporalCli({ explicitPath: config.temporal.cliPath, toolsDir: path.join(config.home, 'tools') });
+  const server = await startDevServer({ binary, port: await freePort() });
+  const bundle = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-${process.pid}.js`));
+  const connection = await NativeConnection.connect({ address: server.address });
+  const workers = await runWorkers(['agents'], { connection, namespace: 'default', config, workflowBundlePath: bundle });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  try {
+    for (const [name, fields] of Object.entries(SCENARIOS)) {
+      const [spec] = parseTaskDocument({ taskId: name, missionId: 'replay', role: 'researcher', goal: 'Map the market for agent reliability tooling', outputSchema: 'research', ...fields });
+      const handle = await startAgentTask(client, spec);
+      const outcome = await outcomeOf(handle);
+      const history = await handle.fetchHistory();
+      fs.writeFileSync(path.join(outDir, `agentTask-${name}.json`), historyToJSON(history));
+      console.log(`recorded ${name}: ${outcome.status}, ${history.events?.length} events`);
+    }
+  } finally {
+    await workers.shutdown();
+    await connection.close();
+    await client.connection.close();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { testEnv } from '../helpers/temporal';
+
+const HISTORIES = path.join(__dirname, 'histories');
+
+function recordedHistories() {
+  return fs
+    .readdirSync(HISTORIES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))) }));
+}
+
+async function replayAll(workflowBundle: { code: string } | { codePath: string }) {
+  const results = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'dreamos-replay' }, recordedHistories())) {
+    results.push(result);
+  }
+  return results;
+}
+
+describe('replay of recorded histories', () => {
+  test('the committed histories cover healed, rolled-back and escalated runs', () => {
+    const names = recordedHistories().map((h) => h.workflowId);
+    expect(names).toEqual(expect.arrayContaining(['agentTask-happy-path', 'agentTask-healed-by-reask', 'agentTask-rollback-then-complete', 'agentTask-escalated']));
+  });
+
+  test('the current workflow code replays every recorded history deterministically', async () => {
+    const results = await replayAll({ codePath: testEnv().bundlePath });
+    expect(results.length).toBeGreaterThanOrEqual(4);
+    for (const result of results) expect({ id: result.workflowId, error: result.error }).toEqual({ id: result.workflowId, error: undefined });
+  });
+
+  test('a deliberate non-deterministic change fails the replay', async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./fixtures/nondeterministic-workflows'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    const results = await replayAll({ code });
+    expect(results.length).toBeGreaterThanOrEqual(4);
+    for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
+  });
+});

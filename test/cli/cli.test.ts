@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { runDreamos } from '../helpers/processes';
+import { startTestWorkers, TestWorkers, uniqueId } from '../helpers/temporal';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-cli-'));
+function writeFile(name: string, content: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+describe('dreamos CLI: help', () => {
+  test('every command has --help', async () => {
+    const root = await runDreamos(['--help']);
+    expect(root.code).toBe(0);
+    for (const command of ['up', 'submit', 'status', 'history', 'pause', 'resume', 'hint', 'amend-goal', 'worker']) {
+      expect(root.output).toContain(command);
+      const help = await runDreamos([command, '--help']);
+      expect({ command, code: help.code }).toEqual({ command, code: 0 });
+      expect(help.output).toMatch(/Usage: dreamos/);
+    }
+  });
+});
+
+describe('dreamos CLI: bad input is a clear error with a non-zero exit', () => {
+  test('a malformed task file names the file and the JSON problem', async () => {
+    const file = writeFile('broken.json', '{ "mission": "m", "tasks": [ { "role": "analyst", } ');
+    const { code, output } = await runDreamos(['submit', file]);
+    expect(code).toBe(1);
+    expect(output).toContain(`${file}: not valid JSON`);
+    expect(output).toContain('fix:');
+  });
+
+  test('an unknown output schema names the field and the valid names', async () => {
+    const file = writeFile('unknown-schema.json', JSON.stringify({ mission: 'm', tasks: [{ taskId: 't1', role: 'analyst', goal: 'g', outputSchema: 'poem' }] }));
+    const { code, output } = await runDreamos(['submit', file]);
+    expect(code).toBe(1);
+    expect(output).toContain(`${file}: tasks[0].outputSchema: unknown output schema "poem"; use one of: research, analysis, strategy, critique, plan, answer`);
+  });
+
+  test('missing and mistyped fields are each named', async () => {
+    const file = writeFile('fields.json', JSON.stringify({ taskId: 't1', role: 'analyst', outputSchema: 'analysis', steps: 'three', colour: 'red' }));
+    const { code, output } = await runDreamos(['submit', file]);
+    expect(code).toBe(1);
+    expect(output).toMatch(/goal: .*expected string/i);
+    expect(output).toMatch(/steps: .*expected number/i);
+    expect(output).toMatch(/colour|Unrecognized key/i);
+  });
+
+  test('an unreachable server names the address and how to start one', async () => {
+    const { code, output } = await runDreamos(['status', 'anything'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(code).toBe(1);
+    expect(output).toContain('Cannot reach the Temporal server at 127.0.0.1:1');
+    expect(output).toContain('fix: Start it with `npm start`');
+  });
+
+  test('an unknown workflow id is reported as such', async () => {
+    const { code, output } = await runDreamos(['status', 'no-such-workflow']);
+    expect(code).toBe(1);
+    expect(output).toContain('No workflow with id no-such-workflow');
+  });
+});
+
+describe('dreamos CLI: submit, status, history export', () => {
+  let workers: TestWorkers;
+  beforeAll(async () => {
+    workers = await startTestWorkers();
+  });
+  afterAll(async () => {
+    await workers.stop();
+  });
+
+  test('submit --wait runs a mission to completion; status and history export describe it', async () => {
+    const mission = uniqueId('cli');
+    const file = writeFile(`${mission}.json`, JSON.stringify({
+      mission,
+      defaults: { steps: 2 },
+      tasks: [
+        { taskId: 'research', role: 'researcher', goal: 'Map agent reliability buyers', outputSchema: 'research' },
+        { taskId: 'critique', role: 'critic', goal: 'Critique the map', outputSchema: 'critique' },
+      ],
+    }));
+    const submitted = await runDreamos(['submit', file, '--wait']);
+    expect(submitted.output).toContain(`✔ ${mission}.research: completed 2 step(s)`);
+    expect(submitted.output).toContain(`✔ ${mission}.critique: completed 2 step(s)`);
+    expect(submitted.code).toBe(0);
+
+    const status = await runDreamos(['status', `${mission}.research`]);
+    expect(status.code).toBe(0);
+    expect(status.output).toContain('COMPLETED');
+    expect(status.output).toMatch(/completed · step 2\/2/);
+
+    const out = path.join(dir, `${mission}.history.json`);
+    const exported = await runDreamos(['history', 'export', `${mission}.research`, out]);
+    expect(exported.code).toBe(0);
+    const history = historyFromJSON(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(history.events?.length).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,54 @@
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { OpenAIProvider } from '../../src/llm/openai';
+import { startAgentTask } from '../../src/missions/client';
+import { EscalationContext } from '../../workflows/definitions';
+import { FakeReply, startFakeModelServer } from '../helpers/fake-model-server';
+import { startTestWorkers, taskSpec, testClient } from '../helpers/temporal';
+
+let client: Client;
+beforeAll(async () => {
+  client = await testClient();
+});
+afterAll(async () => {
+  await client.connection.close();
+});
+
+async function runAgainst(script: FakeReply[]) {
+  const endpoint = await startFakeModelServer(script);
+  const workers = await startTestWorkers({ provider: new OpenAIProvider({ baseUrl: endpoint.baseUrl, apiKey: 'sk-test', model: 'gpt-test', timeoutMs: 1_000 }) });
+  try {
+    const handle = await startAgentTask(client, taskSpec({ steps: 1, outputSchema: 'answer' }));
+    const outcome = await handle.result().then(
+      (result) => ({ result, error: undefined }),
+      (error: unknown) => ({ result: undefined, error }),
+    );
+    return { ...outcome, requests: endpoint.requests.length, handle };
+  } finally {
+    await workers.stop();
+    await endpoint.close();
+  }
+}
+
+test('429, 500, a hang and an unreadable body are retried by Temporal with backoff until the model answers', async () => {
+  const { result, requests, handle } = await runAgainst([
+    { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
+    { kind: 'status', status: 500 },
+    { kind: 'hang' },
+    { kind: 'garbage' },
+  ]);
+  expect(result?.outputs).toHaveLength(1);
+  expect(requests).toBe(5);
+  const history = await handle.fetchHistory();
+  const started = history.events?.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes;
+  expect(started?.attempt).toBe(5);
+});
+
+test('401 is not retried: the task escalates at once, naming the credentials fix', async () => {
+  const { error, requests } = await runAgainst([{ kind: 'status', status: 401 }]);
+  expect(requests).toBe(1);
+  const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.type).toBe('EscalationRequired');
+  expect((cause.details?.[0] as EscalationContext).reason).toBe('model-rejected');
+  expect(cause.message).toContain('DREAMOS_MODEL_API_KEY');
+});

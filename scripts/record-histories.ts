@@ -15,7 +15,7 @@ import { bundleWorkflows } from './bundle-workflows';
 /**
  * Records the histories replayed by test/replay: real runs of representative tasks on a real
  * dev server. Rerun (`node dist/scripts/record-histories.js`) when adding scenarios; never to
- * paper over a replay failure — that failure means a workflow change needs `patched()`.
+ * paper over a replay failure (existing files are kept) — that failure means a workflow change needs `patched()`.
  */
 const SCENARIOS: Record<string, object> = {
   'happy-path': { steps: 3, outputSchema: 'strategy' },
@@ -34,6 +34,22 @@ const SCENARIOS: Record<string, object> = {
     budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
     model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
   },
+  // Since the nexus-memory-analytics-healer patch: memory, failure events, the strategy ladder.
+  'v2-healed-by-ladder': {
+    steps: 3,
+    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
+  },
+  'v2-rollback-with-memory': {
+    steps: 3,
+    checkpointEvery: 2,
+    budget: { maxConsecutiveFailures: 2 },
+    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
+  },
+  'v2-escalated': {
+    steps: 1,
+    budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
+    model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
+  },
 };
 
 async function main(): Promise<void> {
@@ -45,15 +61,30 @@ async function main(): Promise<void> {
   const server = await startDevServer({ binary, port: await freePort() });
   const bundle = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-${process.pid}.js`));
   const connection = await NativeConnection.connect({ address: server.address });
-  const workers = await runWorkers(['agents'], { connection, namespace: 'default', config, workflowBundlePath: bundle });
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-record-'));
+  const workers = await runWorkers(['agents', 'nexus'], {
+    connection,
+    namespace: 'default',
+    config,
+    workflowBundlePath: bundle,
+    memoryFile: path.join(home, 'memory.db'),
+    analyticsFile: path.join(home, 'analytics.db'),
+    dashboard: false,
+  });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   try {
     for (const [name, fields] of Object.entries(SCENARIOS)) {
+      const file = path.join(outDir, `agentTask-${name}.json`);
+      // A recorded history stands for the code that made it: never overwrite one.
+      if (fs.existsSync(file)) {
+        console.log(`kept ${name}: already recorded`);
+        continue;
+      }
       const [spec] = parseTaskDocument({ taskId: name, missionId: 'replay', role: 'researcher', goal: 'Map the market for agent reliability tooling', outputSchema: 'research', ...fields });
       const handle = await startAgentTask(client, spec);
       const outcome = await outcomeOf(handle);
       const history = await handle.fetchHistory();
-      fs.writeFileSync(path.join(outDir, `agentTask-${name}.json`), historyToJSON(history));
+      fs.writeFileSync(file, historyToJSON(history));
       console.log(`recorded ${name}: ${outcome.status}, ${history.events?.length} events`);
     }
   } finally {

@@ -53,6 +53,16 @@ export const configSchema = z.object({
     /** DREAMOS_SIM_LATENCY_MS: simulated latency of every `sim` call. Default 0. */
     simLatencyMs: z.coerce.number().int().min(0).default(0),
   }),
+  dashboard: z.object({
+    /** DREAMOS_DASHBOARD_HOST: interface of the failure dashboard. Default loopback; any other needs a token. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** DREAMOS_DASHBOARD_PORT: port of the failure dashboard (0 picks a free one). Default 7400. */
+    port: z.coerce.number().int().min(0).max(65535).default(7400),
+    /** DREAMOS_DASHBOARD_TOKEN: required by the dashboard's API when set. */
+    token: z.string().min(16).optional(),
+    /** DREAMOS_TEMPORAL_UI_URL: Web UI the dashboard links runs to. Default `http://localhost:<DREAMOS_UI_PORT>`. */
+    temporalUiUrl: z.string().url().optional(),
+  }),
   /** DREAMOS_LOG_LEVEL: pino level. Default `info`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -86,6 +96,12 @@ export function loadConfig(env: Env = process.env): DreamConfig {
       simFaults: nonEmpty(env.DREAMOS_SIM_FAULTS),
       simLatencyMs: nonEmpty(env.DREAMOS_SIM_LATENCY_MS),
     },
+    dashboard: {
+      host: nonEmpty(env.DREAMOS_DASHBOARD_HOST),
+      port: nonEmpty(env.DREAMOS_DASHBOARD_PORT),
+      token: nonEmpty(env.DREAMOS_DASHBOARD_TOKEN),
+      temporalUiUrl: nonEmpty(env.DREAMOS_TEMPORAL_UI_URL),
+    },
     logLevel: nonEmpty(env.DREAMOS_LOG_LEVEL),
   };
   const parsed = configSchema.safeParse(raw);
@@ -111,5 +127,9 @@ const ENV_NAMES: Record<string, string> = {
   'model.simSeed': 'DREAMOS_SIM_SEED',
   'model.simFaults': 'DREAMOS_SIM_FAULTS',
   'model.simLatencyMs': 'DREAMOS_SIM_LATENCY_MS',
+  'dashboard.host': 'DREAMOS_DASHBOARD_HOST',
+  'dashboard.port': 'DREAMOS_DASHBOARD_PORT',
+  'dashboard.token': 'DREAMOS_DASHBOARD_TOKEN',
+  'dashboard.temporalUiUrl': 'DREAMOS_TEMPORAL_UI_URL',
   logLevel: 'DREAMOS_LOG_LEVEL',
 };

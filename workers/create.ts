@@ -1,10 +1,19 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DreamConfig } from '../src/config';
 import { DreamError } from '../src/errors';
 import { createProvider, ModelProvider } from '../src/llm';
+import { logger } from '../src/logger';
+import { SQLiteMemory } from '../src/memory';
+import { FailureStore } from '../src/analytics/store';
+import { temporalHealthSource } from '../src/analytics/health';
+import { startDashboard } from '../src/dashboard/server';
 import { TASK_QUEUES, TaskQueueRole } from '../src/temporal/task-queues';
 import { createPromptActivities } from '../activities/prompt';
+import { createMemoryActivities } from '../activities/memory';
+import { createAnalyticsActivities } from '../activities/analytics';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -18,7 +27,23 @@ export interface WorkerDeps {
   identity?: string;
   /** Seconds to let running activities finish on shutdown. Default 10. */
   shutdownGraceSeconds?: number;
+  /** Nexus worker: SQLite files. Default `<home>/memory.db` and `<home>/analytics.db`. */
+  memoryFile?: string;
+  analyticsFile?: string;
+  /** Nexus worker: serve the failure dashboard (config.dashboard). Default true. */
+  dashboard?: boolean;
 }
+
+/** A worker and what must be released once it has stopped (database files, the dashboard). */
+export interface ManagedWorker {
+  role: TaskQueueRole;
+  worker: Worker;
+  /** Set when this worker serves the failure dashboard. */
+  dashboardUrl?: string;
+  close(): Promise<void>;
+}
+
+const nothingToClose = async (): Promise<void> => undefined;
 
 function workflowBundle(deps: WorkerDeps): { codePath: string } {
   if (!fs.existsSync(deps.workflowBundlePath)) {
@@ -39,22 +64,59 @@ function common(deps: WorkerDeps, role: TaskQueueRole) {
 }
 
 /** Stateless agent worker: agent workflows and the model-call activities. */
-export async function createAgentWorker(deps: WorkerDeps): Promise<Worker> {
+export async function createAgentWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const provider = deps.provider ?? createProvider(deps.config);
-  return Worker.create({ ...common(deps, 'agents'), activities: createPromptActivities(provider) });
+  const worker = await Worker.create({ ...common(deps, 'agents'), activities: createPromptActivities(provider) });
+  return { role: 'agents', worker, close: nothingToClose };
 }
 
-/** The single nexus worker: the only process that opens the SQLite stores. */
-export async function createNexusWorker(deps: WorkerDeps): Promise<Worker> {
-  return Worker.create({ ...common(deps, 'nexus') });
+/**
+ * The single nexus worker: the only process that opens the SQLite stores (memory, failure
+ * analytics). It serves their activities and the failure dashboard.
+ */
+export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker> {
+  const memory = SQLiteMemory.open(deps.memoryFile ?? path.join(deps.config.home, 'memory.db'));
+  const store = FailureStore.open(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db'));
+  const closeStores = async () => {
+    memory.close();
+    store.close();
+  };
+  try {
+    const worker = await Worker.create({ ...common(deps, 'nexus'), activities: { ...createMemoryActivities(memory), ...createAnalyticsActivities(store) } });
+    if (deps.dashboard === false) return { role: 'nexus', worker, close: closeStores };
+    const { dashboard: options, temporal } = deps.config;
+    const client = new Client({ connection: deps.connection, namespace: deps.namespace });
+    const dashboard = await startDashboard({
+      store,
+      host: options.host,
+      port: options.port,
+      token: options.token,
+      temporalUiUrl: options.temporalUiUrl ?? `http://localhost:${temporal.uiPort}`,
+      namespace: deps.namespace,
+      healthSource: temporalHealthSource({ client, namespace: deps.namespace }),
+    });
+    logger.info({ event: 'dashboard.started', url: dashboard.url }, 'failure dashboard serving');
+    return {
+      role: 'nexus',
+      worker,
+      dashboardUrl: dashboard.url,
+      async close() {
+        await dashboard.close();
+        await closeStores();
+      },
+    };
+  } catch (err) {
+    await closeStores();
+    throw err;
+  }
 }
 
 /** Control worker: orchestration workflows. */
-export async function createControlWorker(deps: WorkerDeps): Promise<Worker> {
-  return Worker.create({ ...common(deps, 'control') });
+export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
+  return { role: 'control', worker: await Worker.create({ ...common(deps, 'control') }), close: nothingToClose };
 }
 
-export const WORKER_FACTORIES: Record<TaskQueueRole, (deps: WorkerDeps) => Promise<Worker>> = {
+export const WORKER_FACTORIES: Record<TaskQueueRole, (deps: WorkerDeps) => Promise<ManagedWorker>> = {
   agents: createAgentWorker,
   nexus: createNexusWorker,
   control: createControlWorker,

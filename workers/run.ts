@@ -1,21 +1,39 @@
 import { Worker } from '@temporalio/worker';
 import { TaskQueueRole } from '../src/temporal/task-queues';
-import { WORKER_FACTORIES, WorkerDeps } from './create';
+import { ManagedWorker, WORKER_FACTORIES, WorkerDeps } from './create';
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Resolves when every worker has stopped; rejects if one failed. */
+  /** The failure dashboard, when a nexus worker serves it. */
+  dashboardUrl?: string;
+  /** Resolves when every worker has stopped and released its resources; rejects if one failed. */
   done: Promise<void>;
   /** Stops polling, lets running tasks finish (grace time), then resolves with `done`. */
   shutdown(): Promise<void>;
 }
 
-/** Creates and runs one worker per role. */
+async function runToEnd(managed: ManagedWorker): Promise<void> {
+  try {
+    await managed.worker.run();
+  } finally {
+    await managed.close();
+  }
+}
+
+/** Creates and runs one worker per role; if one cannot be created, those already created are released. */
 export async function runWorkers(roles: TaskQueueRole[], deps: WorkerDeps): Promise<RunningWorkers> {
-  const workers = await Promise.all(roles.map((role) => WORKER_FACTORIES[role](deps)));
-  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  const created: ManagedWorker[] = [];
+  try {
+    for (const role of roles) created.push(await WORKER_FACTORIES[role](deps));
+  } catch (err) {
+    await Promise.all(created.map((m) => m.close()));
+    throw err;
+  }
+  const workers = created.map((m) => m.worker);
+  const done = Promise.all(created.map(runToEnd)).then(() => undefined);
   return {
     workers,
+    dashboardUrl: created.find((m) => m.dashboardUrl)?.dashboardUrl,
     done,
     async shutdown() {
       for (const worker of workers) {

@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChatMessage, SimOptions } from '../src/llm/provider';
 import type { AgentTaskSpec } from '../src/tasks/spec';
 import type { OutputFaultKind } from '../src/healing/validate';
+import type { RecorderState } from '../src/analytics/capture';
 
 /** Failure type of the typed, non-retryable error an agent task fails with when it cannot recover. */
 export const ESCALATION_REQUIRED = 'EscalationRequired';
@@ -24,6 +25,8 @@ export interface Checkpoint {
   completedSteps: number;
   /** Workflow time (ms since epoch) it was taken. */
   at: number;
+  /** The memory checkpoint marked with it (`rollbackMemory` returns there); unique per rollback. */
+  memoryId?: string;
 }
 
 export type FailureKind = OutputFaultKind | 'model-transport' | 'model-rejected';
@@ -52,12 +55,18 @@ export interface AgentTaskState {
   startedAt: number;
   /** Runs of this task chained by continue-as-new (1 = first run). */
   run: number;
+  /** Sampling temperature now in use (the healer may lower it). */
+  temperature?: number;
+  /** Model now in use (the healer may switch to a fallback); undefined is the provider's default. */
+  model?: string;
+  /** Repairs per strategy over the task: how often tried, how often the answer then validated. */
+  strategies?: Record<string, { tried: number; healed: number }>;
 }
 
 /** Input of the agentTask workflow: the spec, and the carried state when continued-as-new. */
 export interface AgentTaskInput {
   spec: AgentTaskSpec;
-  carried?: { state: AgentTaskState; checkpoints: Checkpoint[] };
+  carried?: { state: AgentTaskState; checkpoints: Checkpoint[]; recorder?: RecorderState; rollbackNote?: string };
 }
 
 export interface AgentTaskResult {
@@ -96,7 +105,10 @@ export interface PromptInput {
   step: number;
   /** Attempt of this step at the workflow level (reasks count; activity retries do not). */
   attempt: number;
-  purpose: 'first' | 'reask' | 'after-rollback';
+  purpose: 'first' | 'reask' | 'after-rollback' | 'decompose';
+  /** The repair strategy of this attempt and what it changed: the hints a retried attempt keeps. */
+  strategy?: string;
+  healNote?: string;
   messages: ChatMessage[];
   taskType: string;
   model?: string;

@@ -11,6 +11,7 @@ export const SA = {
   status: defineSearchAttributeKey('DreamStatus', SearchAttributeType.KEYWORD),
   healAttempts: defineSearchAttributeKey('DreamHealAttempts', SearchAttributeType.INT),
   escalated: defineSearchAttributeKey('DreamEscalated', SearchAttributeType.BOOL),
+  tokens: defineSearchAttributeKey('DreamTokens', SearchAttributeType.INT),
 } as const;
 
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */

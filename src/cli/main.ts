@@ -5,13 +5,14 @@ import { upCommand } from './up';
 import { submitCommand } from './submit';
 import { controlCommands, historyCommand, statusCommand } from './inspect';
 import { workerCommand } from './worker';
+import { analyticsCommand } from './analytics';
 
 function program(): Command {
   const root = new Command('dreamos')
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

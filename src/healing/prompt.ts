@@ -13,6 +13,8 @@ export interface StepPromptInput {
   hints: string[];
   /** Set after a rollback: why the task returned to its checkpoint. */
   rollbackNote?: string;
+  /** Recalled memories, most relevant first, already cut to the prompt's memory budget. */
+  memory?: string[];
 }
 
 const MAX_CONTEXT_CHARS = 2_000;
@@ -29,6 +31,7 @@ export function stepMessages(input: StepPromptInput): ChatMessage[] {
   const lines = [`Goal: ${input.goal}`, `Step ${input.step + 1} of ${input.steps}.`];
   const recent = input.previousOutputs.slice(-2);
   if (recent.length > 0) lines.push(`Your previous outputs (most recent last): ${clip(JSON.stringify(recent), MAX_CONTEXT_CHARS)}`);
+  if (input.memory && input.memory.length > 0) lines.push(`Relevant memory (most relevant first):\n${input.memory.map((m) => `- ${m}`).join('\n')}`);
   if (input.hints.length > 0) lines.push(`Operator hints: ${input.hints.map((h) => `- ${h}`).join('\n')}`);
   if (input.rollbackNote) lines.push(input.rollbackNote);
   return [

@@ -94,13 +94,26 @@ function render(taskType: string, fault: SimOutputFault | undefined, rng: Rng, t
       return '';
     case 'schema-violation':
       return JSON.stringify(simSchemaViolation(taskType, rng, topic));
-    case 'malformed-json': {
-      const text = JSON.stringify(simAnswer(taskType, rng, topic), null, 2);
-      return `Sure! Here is the result:\n${text.slice(0, Math.max(8, Math.floor(text.length * 0.6)))}`;
-    }
+    case 'malformed-json':
+      return malformed(JSON.stringify(simAnswer(taskType, rng, topic), null, 2), rng);
     default:
       return JSON.stringify(simAnswer(taskType, rng, topic));
   }
+}
+
+/**
+ * The ways real models break JSON, equally likely: a markdown code fence, a trailing comma, prose
+ * around the object, or an answer cut off mid-object. Only the last loses content.
+ */
+const MALFORMED_VARIANTS: ReadonlyArray<(json: string) => string> = [
+  (json) => `\`\`\`json\n${json}\n\`\`\``,
+  (json) => json.replace(/\n}$/, ',\n}'),
+  (json) => `Sure! Here is the result:\n${json}\nLet me know if you need anything else.`,
+  (json) => `Sure! Here is the result:\n${json.slice(0, Math.max(8, Math.floor(json.length * 0.6)))}`,
+];
+
+function malformed(json: string, rng: Rng): string {
+  return MALFORMED_VARIANTS[Math.floor(rng() * MALFORMED_VARIANTS.length)](json);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -41,10 +41,14 @@ const taskFields = {
     .object({
       name: z.string().min(1).optional(),
       temperature: z.number().min(0).max(2).default(0.2),
+      /** Models the healer may switch to when this one keeps failing, in order of preference. */
+      fallbacks: z.array(z.string().min(1)).max(5).default([]),
       sim: simOptionsSchema.optional(),
     })
     .strict()
-    .default({ temperature: 0.2 }),
+    .default({ temperature: 0.2, fallbacks: [] }),
+  /** How invalid answers are repaired: the healer's strategy ladder, or plain retry (for comparison). */
+  healing: z.enum(['ladder', 'retry']).default('ladder'),
   budget: z
     .object({
       /** Prompt attempts over the whole task, reasks included. */

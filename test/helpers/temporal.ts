@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
@@ -6,7 +8,7 @@ import { TaskQueueRole } from '../../src/temporal/task-queues';
 import { parseTaskDocument } from '../../src/tasks/load';
 import { AgentTaskSpec, AgentTaskSpecInput } from '../../src/tasks/spec';
 import { runWorkers, RunningWorkers } from '../../workers/run';
-import { TEST_ENV_VAR, TestEnvFile } from './paths';
+import { ARTIFACTS, TEST_ENV_VAR, TestEnvFile } from './paths';
 
 export function testEnv(): TestEnvFile {
   const raw = process.env[TEST_ENV_VAR];
@@ -21,25 +23,46 @@ export async function testClient(address = testEnv().address): Promise<Client> {
 
 export interface TestWorkers extends RunningWorkers {
   connection: NativeConnection;
+  /** The nexus worker's SQLite files (a fresh folder per call). */
+  memoryFile: string;
+  analyticsFile: string;
   stop(): Promise<void>;
 }
 
-/** Real workers in this process against the shared (or a given) server. */
-export async function startTestWorkers(options: { queues?: TaskQueueRole[]; provider?: ModelProvider; address?: string; env?: Record<string, string> } = {}): Promise<TestWorkers> {
+export interface TestWorkerOptions {
+  /** Default: agents and nexus (agentTask needs both). */
+  queues?: TaskQueueRole[];
+  provider?: ModelProvider;
+  address?: string;
+  env?: Record<string, string>;
+  /** Serve the failure dashboard from the nexus worker (on a free port). Default false. */
+  dashboard?: boolean;
+}
+
+/** Real workers in this process against the shared (or a given) server, with their own SQLite files. */
+export async function startTestWorkers(options: TestWorkerOptions = {}): Promise<TestWorkers> {
   const env = testEnv();
+  const home = fs.mkdtempSync(path.join(ARTIFACTS, 'workers-'));
   const connection = await NativeConnection.connect({ address: options.address ?? env.address });
-  const config = loadConfig({ DREAMOS_MODEL_PROVIDER: 'sim', DREAMOS_MODEL_TIMEOUT_MS: '5000', ...options.env });
-  const running = await runWorkers(options.queues ?? ['agents'], {
+  const config = loadConfig({ DREAMOS_MODEL_PROVIDER: 'sim', DREAMOS_MODEL_TIMEOUT_MS: '5000', DREAMOS_HOME: home, DREAMOS_DASHBOARD_PORT: '0', ...options.env });
+  const memoryFile = path.join(home, 'memory.db');
+  const analyticsFile = path.join(home, 'analytics.db');
+  const running = await runWorkers(options.queues ?? ['agents', 'nexus'], {
     connection,
     namespace: 'default',
     config,
     workflowBundlePath: env.bundlePath,
     provider: options.provider,
     shutdownGraceSeconds: 2,
+    memoryFile,
+    analyticsFile,
+    dashboard: options.dashboard ?? false,
   });
   return {
     ...running,
     connection,
+    memoryFile,
+    analyticsFile,
     async stop() {
       await running.shutdown();
       await connection.close();

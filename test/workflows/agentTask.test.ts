@@ -12,7 +12,7 @@ let workers: TestWorkers;
 
 beforeAll(async () => {
   client = await testClient();
-  workers = await startTestWorkers({ queues: ['agents'] });
+  workers = await startTestWorkers();
 });
 
 afterAll(async () => {
@@ -54,7 +54,8 @@ describe('agentTask on a real Temporal server', () => {
       steps: 3,
       checkpointEvery: 2,
       budget: { maxConsecutiveFailures: 2 },
-      model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'malformed-json' }] } },
+      // An empty answer: nothing for local repair to work with, so every failure costs an attempt.
+      model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
     });
     const handle = await startAgentTask(client, spec);
     const result = await handle.result();
@@ -71,7 +72,7 @@ describe('agentTask on a real Temporal server', () => {
       [1, 'after-rollback'],
       [2, 'first'],
     ]);
-    expect(prompts[3].messages[1].content).toContain('Resumed from checkpoint cp-0 after 2 failed attempts (malformed-json)');
+    expect(prompts[3].messages[1].content).toContain('Resumed from checkpoint cp-0 after 2 failed attempts (empty-answer)');
     expect((await handle.query(checkpointsQuery)).map((c) => c.id)).toEqual(['cp-0', 'cp-2', 'cp-3']);
   });
 

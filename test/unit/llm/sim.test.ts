@@ -3,6 +3,7 @@ import { ModelRequest } from '../../../src/llm/provider';
 import { SimModel, SimProvider } from '../../../src/llm/sim';
 import { OUTPUT_SCHEMA_NAMES } from '../../../src/healing/output-schemas';
 import { validateOutput } from '../../../src/healing/validate';
+import { repairLocally } from '../../../src/healing/local-repair';
 
 const prompt = (goal: string, taskType = 'research', temperature = 0.2): ModelRequest => ({
   messages: [{ role: 'user', content: `Goal: ${goal}\nStep 1 of 1.` }],
@@ -31,6 +32,23 @@ describe('sim model', () => {
   test.each(OUTPUT_SCHEMA_NAMES)('a fault-free answer for %s validates against its schema', (schema) => {
     const sim = new SimModel({ seed: 3 });
     for (let i = 0; i < 30; i++) expect(validateOutput(schema, sim.decide(prompt(`topic ${i}`, schema)).text)).toEqual(expect.objectContaining({ ok: true }));
+  });
+
+  test('malformed answers break JSON the ways real models do, and only a cut-off answer is beyond local repair', () => {
+    const sim = new SimModel({ seed: 5, faults: { malformedJson: 1 } });
+    const seen = { fenced: 0, trailingComma: 0, prose: 0, truncated: 0 };
+    for (let i = 0; i < 400; i++) {
+      const text = sim.decide(prompt(`goal ${i}`)).text;
+      expect(validateOutput('research', text)).toEqual(expect.objectContaining({ ok: false, kind: 'malformed-json' }));
+      const repaired = repairLocally(text, 'research');
+      if (text.startsWith('```json')) seen.fenced++;
+      else if (/,\n}$/.test(text)) seen.trailingComma++;
+      else if (text.endsWith('anything else.')) seen.prose++;
+      else seen.truncated++;
+      const truncated = !text.startsWith('```') && !/,\n}$/.test(text) && !text.endsWith('anything else.');
+      expect(repaired !== undefined).toBe(!truncated);
+    }
+    for (const count of Object.values(seen)) expect(count).toBeGreaterThan(60);
   });
 
   test('output faults occur at their configured rates and fail validation the way they claim', () => {

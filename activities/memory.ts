@@ -1,0 +1,120 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { z } from 'zod';
+import { isDreamError } from '../src/errors';
+import { logger } from '../src/logger';
+import { LIMITS, MEMORY_ERRORS, MemoryKind, SQLiteMemory } from '../src/memory';
+
+/** The failure type of a request the memory can never satisfy; retrying it cannot help. */
+export const INVALID_MEMORY_REQUEST = 'InvalidMemoryRequest';
+
+const name = z.string().min(1).max(LIMITS.nameChars);
+const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);
+
+const recallInputSchema = z.strictObject({
+  namespaces: z.array(name).min(1).max(64),
+  text: z.string().max(2_000).optional(),
+  tags: tags.optional(),
+  limit: z.number().int().min(1).max(LIMITS.recallLimit).optional(),
+  maxChars: z.number().int().min(0).optional(),
+});
+
+const writeSchema = z
+  .strictObject({
+    namespace: name,
+    key: name.optional(),
+    kind: z.enum(['short', 'long']),
+    content: z.string().max(LIMITS.contentChars),
+    tags: tags.optional(),
+    importance: z.number().min(0).max(1).optional(),
+    role: name.optional(),
+  })
+  .refine((w) => w.kind === 'short' || w.key !== undefined, { message: "a 'long' write needs a key", path: ['key'] });
+
+const rememberInputSchema = z.strictObject({ idempotencyKey: name, checkpointId: name, writes: z.array(writeSchema).max(200) });
+const checkpointInputSchema = z.strictObject({ namespaces: z.array(name).min(1).max(64), checkpointId: name, idempotencyKey: name });
+
+export type RecallMemoryInput = z.input<typeof recallInputSchema>;
+export type RememberStepInput = z.input<typeof rememberInputSchema>;
+export type MemoryCheckpointInput = z.input<typeof checkpointInputSchema>;
+
+/** A recalled memory as it travels through Temporal history. */
+export interface RecalledMemory {
+  namespace: string;
+  key: string;
+  kind: MemoryKind;
+  content: string;
+  tags: string[];
+  importance: number;
+  updatedAt: number;
+}
+
+/** Codes of memory errors that are the caller's mistake: failing again on retry is certain. */
+const CALLER_ERRORS: ReadonlySet<string> = new Set([MEMORY_ERRORS.invalidInput, MEMORY_ERRORS.idempotencyConflict, MEMORY_ERRORS.checkpointUnknown, MEMORY_ERRORS.checkpointDiscarded]);
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, activity: string): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
+  throw ApplicationFailure.create({ type: INVALID_MEMORY_REQUEST, nonRetryable: true, message: `${activity}: invalid input — ${issues.join('; ')}`, details: [{ issues }] });
+}
+
+/** Memory errors the caller caused become non-retryable failures; anything else (a busy or full disk) is retried. */
+async function guarded<T>(activity: string, run: () => T): Promise<T> {
+  try {
+    return run();
+  } catch (err) {
+    if (isDreamError(err) && CALLER_ERRORS.has(err.code)) {
+      throw ApplicationFailure.create({ type: INVALID_MEMORY_REQUEST, nonRetryable: true, message: `${activity}: ${err.message} (fix: ${err.fix})`, details: [{ code: err.code }] });
+    }
+    throw err;
+  }
+}
+
+/** Activities over the persistent memory; they run on the `nexus` queue, the single owner of the SQLite file. */
+export const createMemoryActivities = (memory: SQLiteMemory) => ({
+  /** The most relevant memories of the namespaces (text rank, then importance, then recency). */
+  async recallMemory(input: RecallMemoryInput): Promise<RecalledMemory[]> {
+    const query = parse(recallInputSchema, input, 'recallMemory');
+    return guarded('recallMemory', () =>
+      memory.recall(query).map((e) => ({ namespace: e.namespace, key: e.key, kind: e.kind, content: e.content, tags: e.tags, importance: e.importance, updatedAt: e.updatedAt })),
+    );
+  },
+
+  /** The memories of one step, all in one transaction; write i is idempotent under `${idempotencyKey}#${i}`. */
+  async rememberStep(input: RememberStepInput): Promise<{ written: number }> {
+    const { idempotencyKey, checkpointId, writes } = parse(rememberInputSchema, input, 'rememberStep');
+    return guarded('rememberStep', () => {
+      memory.transaction(() =>
+        writes.forEach((w, index) => {
+          const meta = { idempotencyKey: `${idempotencyKey}#${index}`, checkpointId };
+          const value = { content: w.content, tags: w.tags, importance: w.importance };
+          if (w.kind === 'short') memory.appendTurn(w.namespace, { role: w.role ?? 'assistant', ...value }, meta);
+          else memory.put(w.namespace, w.key as string, { kind: 'long', ...value }, meta);
+        }),
+      );
+      logger.info({ event: 'memory.remembered', idempotencyKey, checkpointId, writes: writes.length }, 'step memories written');
+      return { written: writes.length };
+    });
+  },
+
+  /** Marks the namespaces' current state as `checkpointId`, so a rollback can return to it. */
+  async checkpointMemory(input: MemoryCheckpointInput): Promise<void> {
+    const { namespaces, checkpointId, idempotencyKey } = parse(checkpointInputSchema, input, 'checkpointMemory');
+    return guarded('checkpointMemory', () => {
+      memory.transaction(() => namespaces.forEach((ns) => memory.markCheckpoint(ns, checkpointId, { idempotencyKey: `${idempotencyKey}#${ns}` })));
+    });
+  },
+
+  /** Restores the namespaces to `checkpointId`, all in one transaction. */
+  async rollbackMemory(input: MemoryCheckpointInput): Promise<{ restored: number; removed: number }> {
+    const { namespaces, checkpointId, idempotencyKey } = parse(checkpointInputSchema, input, 'rollbackMemory');
+    return guarded('rollbackMemory', () => {
+      const results = memory.transaction(() => namespaces.map((ns) => memory.rollbackTo(ns, checkpointId, { idempotencyKey: `${idempotencyKey}#${ns}` })));
+      const total = results.reduce((sum, r) => ({ restored: sum.restored + r.restored, removed: sum.removed + r.removed }), { restored: 0, removed: 0 });
+      logger.info({ event: 'memory.rolledBack', idempotencyKey, checkpointId, ...total }, 'memory rolled back');
+      return total;
+    });
+  },
+});
+
+export type MemoryActivities = ReturnType<typeof createMemoryActivities>;

@@ -1,0 +1,7 @@
+import { agentStepBenchmark } from './agent-step';
+import { analyticsBenchmark } from './analytics';
+import { memoryBenchmark } from './memory';
+import { Benchmark } from './metric';
+
+/** Every benchmark group `npm run bench` knows, in run order. */
+export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark];

@@ -1,0 +1,40 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../src/config';
+import { resolveTemporalCli } from '../src/temporal/cli-binary';
+import { DevServer, freePort, startDevServer } from '../src/temporal/dev-server';
+
+/** A private dev server (in-memory, headless) plus connections, for one benchmark group. */
+export interface BenchServer {
+  server: DevServer;
+  client: Client;
+  connection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function startBenchServer(): Promise<BenchServer> {
+  const config = loadConfig();
+  const binary = resolveTemporalCli({ explicitPath: config.temporal.cliPath, toolsDir: path.join(config.home, 'tools') });
+  const server = await startDevServer({ binary, port: await freePort(), logFile: path.join(os.tmpdir(), `dreamos-bench-${process.pid}.log`) });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const connection = await NativeConnection.connect({ address: server.address });
+  return {
+    server,
+    client,
+    connection,
+    async close() {
+      await client.connection.close();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+export async function benchBundle(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quiet });
+  return code;
+}

@@ -1,0 +1,156 @@
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { Command } from 'commander';
+import { formatDuration, parseDuration } from '../analytics/duration';
+import { HealthSource, temporalHealthSource } from '../analytics/health';
+import { AnalyticsReport, buildReport } from '../analytics/report';
+import { FailureStore } from '../analytics/store';
+import { loadConfig } from '../config';
+import { startDashboard } from '../dashboard/server';
+import { DreamError } from '../errors';
+import { clientAddress, say } from './context';
+import { connectClient } from '../temporal/connection';
+
+/** The analytics store the CLI reads: `--db`, else `<DREAMOS_HOME>/analytics.db`. */
+export function analyticsDbFile(db: string | undefined): string {
+  return db === undefined ? path.join(loadConfig().home, 'analytics.db') : path.resolve(db);
+}
+
+function parseSinceOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new DreamError('CLI_INVALID_OPTION', `--since must be a duration, got "${value}".`, 'Pass e.g. --since 30m, --since 24h or --since 7d.');
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new DreamError('CLI_INVALID_OPTION', `--port must be a port number, got "${value}".`, 'Pass e.g. --port 7400 (0 picks a free port).');
+  return port;
+}
+
+const number = new Intl.NumberFormat('en-US');
+const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
+const pad = (text: string, width: number) => text.padEnd(width);
+
+function bar(count: number, max: number, width = 24): string {
+  return max === 0 ? '' : '█'.repeat(Math.max(count > 0 ? 1 : 0, Math.round((count / max) * width)));
+}
+
+/** The terminal form of the report: the figures of the dashboard, one block each. */
+export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: string): string {
+  const { summary: s, resolution: r } = report;
+  const lines: string[] = [];
+  const add = (label: string, value: string) => lines.push(`  ${pad(label, 20)}${value}`);
+  lines.push(`Failure analytics · last ${formatDuration(windowMs)} · ${dbFile}`, '');
+  add('Failures', `${number.format(s.failures)} (activity ${number.format(s.byKind['activity-failure'])} · validation ${number.format(s.byKind['validation-failure'])} · workflow ${number.format(s.byKind['workflow-failure'])})`);
+  add('Error rate', `${s.errorRate.perMinute.toFixed(2)}/min over the last ${formatDuration(s.errorRate.windowMs)}`);
+  add('Heal attempts', `${number.format(s.healAttempts)}, healed ${number.format(s.healed)} (${percent(s.healAttempts === 0 ? null : s.healed / s.healAttempts)})`);
+  add('Rollbacks', `${number.format(s.byKind.rollback)} · escalations ${number.format(s.byKind.escalation)}`);
+  add('Resolution rate', `${percent(r.rate)} (${number.format(r.resolved)} resolved · ${number.format(r.abandoned)} abandoned · ${number.format(r.open)} open)`);
+  add('Time to resolution', `p50 ${formatDuration(r.p50Ms)} · p95 ${formatDuration(r.p95Ms)}`);
+  add('Heartbeat timeouts', number.format(s.heartbeatTimeouts));
+  add('Tokens spent', number.format(s.tokens));
+  add('Last event', s.lastEventAt === null ? '—' : new Date(s.lastEventAt).toISOString());
+
+  lines.push('', 'Failure classes');
+  if (report.classes.length === 0) lines.push('  (none)');
+  const maxClass = Math.max(0, ...report.classes.map((c) => c.count));
+  for (const c of report.classes) {
+    lines.push(`  ${pad(c.failureClass, 20)}${pad(c.category, 17)}${number.format(c.count).padStart(9)}  ${percent(s.failures === 0 ? null : c.count / s.failures).padStart(6)}  ${bar(c.count, maxClass)}`);
+  }
+
+  lines.push('', 'Time to resolution (resolved chains)');
+  const maxTtr = Math.max(0, ...r.histogram.map((h) => h.count));
+  for (const h of r.histogram) lines.push(`  ${pad(h.label, 12)}${number.format(h.count).padStart(9)}  ${bar(h.count, maxTtr)}`);
+
+  lines.push('', 'Healing strategies (healed / attempts)');
+  if (report.strategies.length === 0) lines.push('  (none)');
+  for (const st of report.strategies.slice(0, 15)) {
+    const where = `${st.strategy} · ${st.failureClass ?? 'any'} · ${st.role}${st.model ? ` · ${st.model}` : ''}`;
+    lines.push(`  ${pad(where, 56)}${`${number.format(st.successes)}/${number.format(st.attempts)}`.padStart(13)}  ${percent(st.successRate).padStart(6)}`);
+  }
+
+  lines.push('', 'Recent failures');
+  if (report.recent.length === 0) lines.push('  (none)');
+  for (const f of report.recent) {
+    const message = (f.message ?? '').replace(/\s+/g, ' ').slice(0, 60);
+    lines.push(`  ${new Date(f.at).toISOString()}  ${pad(f.failureClass ?? 'unknown', 18)}${pad(f.role, 12)}step ${f.step + 1} · attempt ${f.attempt}  ${pad(f.resolution ?? 'open', 10)}${message}`);
+    lines.push(`    ${f.url}`);
+  }
+  return lines.join('\n');
+}
+
+/** A health source that connects to Temporal on first use and retries the connection later if it fails. */
+function lazyTemporalSource(address: string, namespace: string): HealthSource {
+  let source: Promise<HealthSource> | undefined;
+  return async () => {
+    source ??= connectClient(address, namespace).then((client: Client) => temporalHealthSource({ client, namespace }));
+    try {
+      return await (await source)();
+    } catch (err) {
+      source = undefined;
+      throw err;
+    }
+  };
+}
+
+export function analyticsCommand(): Command {
+  const analytics = new Command('analytics')
+    .description('Failure analytics: what failed, how it was healed, how fast (the nexus worker records into <DREAMOS_HOME>/analytics.db)')
+    .option('--db <file>', 'analytics database to read instead of <DREAMOS_HOME>/analytics.db')
+    // Set before the subcommands exist, so they inherit it: main.ts turns exits into exit codes.
+    .exitOverride();
+
+  analytics
+    .command('report')
+    .description('Print the failure analytics figures: failures by class, error rate, resolution, time to resolution, strategies, recent failures')
+    .option('--since <duration>', 'window to report, back from now: 30m, 24h, 7d', '24h')
+    .option('--json', 'print the report as JSON')
+    .action((options: { since: string; json?: boolean }, command: Command) => {
+      const windowMs = parseSinceOption(options.since);
+      const config = loadConfig();
+      const file = analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db);
+      const store = FailureStore.open(file, { readonly: true });
+      try {
+        const now = Date.now();
+        const report = buildReport(store, { since: now - windowMs, now, temporalUiUrl: `http://localhost:${config.temporal.uiPort}`, namespace: config.temporal.namespace });
+        say(options.json ? JSON.stringify(report, null, 2) : renderReport(report, windowMs, file));
+      } finally {
+        store.close();
+      }
+    });
+
+  analytics
+    .command('dashboard')
+    .description('Serve the failure analytics dashboard from the database file (the nexus worker serves it too)')
+    .option('--host <host>', 'interface to bind; anything but loopback needs --token', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 7400)
+    .option('--token <token>', 'token required by the API (Authorization: Bearer or ?token=)')
+    .action(async (options: { host: string; port: number; token?: string }, command: Command) => {
+      const config = loadConfig();
+      const store = FailureStore.open(analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db), { readonly: true });
+      const dashboard = await startDashboard({
+        store,
+        host: options.host,
+        port: options.port,
+        token: options.token,
+        temporalUiUrl: `http://localhost:${config.temporal.uiPort}`,
+        namespace: config.temporal.namespace,
+        healthSource: lazyTemporalSource(clientAddress(config), config.temporal.namespace),
+      }).catch((err: unknown) => {
+        store.close();
+        throw err;
+      });
+      say(`failure analytics dashboard at ${dashboard.url}${options.token ? '/?token=<token>' : ''} (Ctrl-C stops it)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await dashboard.close();
+      store.close();
+    });
+
+  return analytics;
+}

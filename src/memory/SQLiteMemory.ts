@@ -1,0 +1,275 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DreamError } from '../errors';
+import { idempotencyConflict, MEMORY_ERRORS } from './errors';
+import { putValue, removeKey, restoreValue } from './journal';
+import { planRecall, withinBudget } from './recall';
+import { rollbackNamespace } from './rollback';
+import { EntryRow, toEntry, toVersion } from './rows';
+import { migrate } from './schema';
+import { canonicalEntry, readSnapshot, renderSnapshot, writeFileAtomic } from './snapshot';
+import { prepareStatements, Statements } from './statements';
+import { verifyDatabase } from './verify';
+import type { ListOptions, MemoryEntry, MemoryStats, MemoryTurn, MemoryValue, MemoryVersion, OpenOptions, RecallQuery, RollbackResult, WriteMeta } from './types';
+import { checkCount, checkName, normalizeRecall, normalizeTurn, normalizeValue } from './validate';
+
+export const DEFAULT_SHORT_TERM_WINDOW = 50;
+const RECALL_CACHE_SIZE = 64;
+
+/** How an operation's first result is kept for replays under the same idempotency key. */
+interface Codec<T> {
+  encode(result: T): string;
+  decode(stored: string): T;
+}
+
+const JSON_CODEC = { encode: (r: unknown) => JSON.stringify(r ?? null), decode: (s: string) => JSON.parse(s) as unknown };
+
+/**
+ * Persistent agent memory in one SQLite file (WAL). Every write is journaled, may be made
+ * idempotent with a key, and can be undone to a marked checkpoint. Methods are synchronous.
+ * Safe to open the same file from several processes: writes take the write lock up front and wait
+ * up to `busyTimeoutMs` for it.
+ */
+export class SQLiteMemory {
+  private readonly st: Statements;
+  private readonly recallCache = new Map<string, Database.Statement<unknown[], EntryRow>>();
+  private readonly inTransaction: <T>(fn: () => T) => T;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+    private readonly window: number,
+    private readonly now: () => number,
+  ) {
+    this.st = prepareStatements(db);
+    const tx = db.transaction((fn: () => unknown) => fn());
+    this.inTransaction = <T>(fn: () => T) => tx.immediate(fn) as T;
+  }
+
+  /** Opens (creating if needed) a memory database and brings its schema up to date. */
+  static open(file: string, options: OpenOptions = {}): SQLiteMemory {
+    const window = checkCount('shortTermWindow', options.shortTermWindow ?? DEFAULT_SHORT_TERM_WINDOW, 1, 100_000);
+    const resolved = path.resolve(file);
+    let db: Database.Database | undefined;
+    try {
+      fs.mkdirSync(path.dirname(resolved), { recursive: true });
+      db = new Database(resolved, { timeout: options.busyTimeoutMs ?? 5_000 });
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`the file system does not support WAL mode (journal_mode is ${String(mode)})`);
+      // NORMAL in WAL mode: a commit is in the WAL before the call returns, so it survives a process
+      // crash or SIGKILL; only a power loss can drop the last commits. FULL also fsyncs each commit.
+      db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      db.pragma('cache_size = -32000');
+      migrate(db, resolved);
+      return new SQLiteMemory(db, resolved, window, options.now ?? Date.now);
+    } catch (err) {
+      db?.close();
+      if (err instanceof DreamError) throw err;
+      throw new DreamError(
+        MEMORY_ERRORS.openFailed,
+        `Cannot open memory database ${resolved}: ${err instanceof Error ? err.message : String(err)}.`,
+        'Check that the folder is writable and that the file is a Dream.OS memory database (or does not exist yet); pass another file with --db.',
+        { cause: err },
+      );
+    }
+  }
+
+  /** Writes (or replaces) the value of a key. */
+  put(ns: string, key: string, value: MemoryValue, meta?: WriteMeta): MemoryEntry {
+    checkName('namespace', ns);
+    checkName('key', key);
+    const normalized = normalizeValue(value);
+    return this.once(`put of "${key}" in "${ns}"`, meta, this.entryCodec, () => putValue(this.st, ns, key, normalized, meta?.checkpointId ?? null, this.now())).entry;
+  }
+
+  get(ns: string, key: string): MemoryEntry | undefined {
+    this.live();
+    const row = this.st.get.get(ns, key);
+    return row && toEntry(row);
+  }
+
+  /** Deletes a key; false when it did not exist. */
+  delete(ns: string, key: string, meta?: WriteMeta): boolean {
+    checkName('namespace', ns);
+    checkName('key', key);
+    return this.once(`delete of "${key}" in "${ns}"`, meta, JSON_CODEC as Codec<boolean>, () => removeKey(this.st, ns, key, 'delete', meta?.checkpointId ?? null, this.now()));
+  }
+
+  /** Appends a turn to the short-term window of a namespace, dropping the oldest beyond the window. */
+  appendTurn(ns: string, turn: MemoryTurn, meta?: WriteMeta): MemoryEntry {
+    checkName('namespace', ns);
+    const value = normalizeTurn(turn);
+    return this.once(`turn in "${ns}"`, meta, this.entryCodec, () => {
+      const now = this.now();
+      const checkpointId = meta?.checkpointId ?? null;
+      const key = `turn-${String(this.st.lastSeq.get()!.seq + 1).padStart(12, '0')}`;
+      const written = putValue(this.st, ns, key, value, checkpointId, now);
+      for (const old of this.st.overflow.all(ns, this.window)) removeKey(this.st, ns, old.key, 'trim', checkpointId, now);
+      return written;
+    }).entry;
+  }
+
+  /** Entries of the namespaces, most relevant first (see RecallQuery for the ranking and budget). */
+  recall(query: RecallQuery): MemoryEntry[] {
+    this.live();
+    const normalized = normalizeRecall(query);
+    const plan = planRecall(normalized);
+    if (plan === undefined) return [];
+    const rows = this.recallStatement(plan.sql).all(...plan.params);
+    return withinBudget(rows.map(toEntry), normalized.maxChars);
+  }
+
+  /** Entries of a namespace, most recently updated first. */
+  list(ns: string, options: ListOptions = {}): MemoryEntry[] {
+    this.live();
+    const limit = checkCount('limit', options.limit ?? 100, 1, 100_000);
+    const offset = checkCount('offset', options.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const rows = options.kind === undefined ? this.st.list.all(ns, limit, offset) : this.st.listKind.all(ns, options.kind, limit, offset);
+    return rows.map(toEntry);
+  }
+
+  count(ns?: string): number {
+    this.live();
+    return (ns === undefined ? this.st.countAll.get() : this.st.countNamespace.get(ns))!.n;
+  }
+
+  /** Every version of a key, oldest first, including deletions (value null). */
+  history(ns: string, key: string): MemoryVersion[] {
+    this.live();
+    return this.st.history.all(ns, key).map(toVersion);
+  }
+
+  /** Records the namespace's state now as checkpoint `checkpointId`. Marking a live checkpoint again changes nothing. */
+  markCheckpoint(ns: string, checkpointId: string, meta?: WriteMeta): void {
+    checkName('namespace', ns);
+    checkName('checkpoint id', checkpointId);
+    this.once(`checkpoint "${checkpointId}" of "${ns}"`, meta, JSON_CODEC as Codec<void>, () => {
+      this.st.markCheckpoint.run(ns, checkpointId, this.st.lastSeq.get()!.seq, this.now());
+    });
+  }
+
+  /** Restores the namespace exactly to its state at `markCheckpoint(ns, checkpointId)`, in one transaction. */
+  rollbackTo(ns: string, checkpointId: string, meta?: WriteMeta): RollbackResult {
+    checkName('namespace', ns);
+    checkName('checkpoint id', checkpointId);
+    return this.once(`rollback of "${ns}" to "${checkpointId}"`, meta, JSON_CODEC as Codec<RollbackResult>, () =>
+      rollbackNamespace(this.st, ns, checkpointId, meta?.checkpointId ?? checkpointId, this.now()),
+    );
+  }
+
+  /**
+   * Runs `fn` in one write transaction: all its writes commit together or not at all. With an
+   * idempotency key, a second call with that key returns the first result (which must be JSON) without running `fn`.
+   */
+  transaction<T>(fn: () => T, meta?: Pick<WriteMeta, 'idempotencyKey'>): T {
+    return this.once('transaction', meta, JSON_CODEC as Codec<T>, fn);
+  }
+
+  /** Writes a namespace (or everything) to a JSON snapshot file, atomically. */
+  exportSnapshot(file: string, options: { namespace?: string } = {}): { entries: number; checksum: string } {
+    this.live();
+    const rows = options.namespace === undefined ? this.st.exportAll.iterate() : this.st.exportNamespace.iterate(checkName('namespace', options.namespace));
+    const lines: string[] = [];
+    for (const row of rows) lines.push(canonicalEntry(toEntry(row)));
+    const { text, checksum } = renderSnapshot(lines, new Date(this.now()));
+    writeFileAtomic(file, text);
+    return { entries: lines.length, checksum };
+  }
+
+  /**
+   * Replaces every namespace the snapshot contains with its entries, in one transaction, journaled
+   * as op `import` (so a rollback can undo it). The snapshot is verified in full first; a bad one changes nothing.
+   */
+  importSnapshot(file: string): { entries: number; namespaces: string[] } {
+    this.live();
+    const entries = readSnapshot(file);
+    const namespaces = [...new Set(entries.map((e) => e.namespace))].sort();
+    this.inTransaction(() => {
+      const now = this.now();
+      const incoming = new Set(entries.map((e) => JSON.stringify([e.namespace, e.key])));
+      for (const ns of namespaces) {
+        for (const { key } of this.st.keysOf.all(ns)) {
+          if (!incoming.has(JSON.stringify([ns, key]))) removeKey(this.st, ns, key, 'import', null, now);
+        }
+      }
+      for (const { namespace, key, ...value } of entries) restoreValue(this.st, namespace, key, 'import', value, null, now);
+    });
+    return { entries: entries.length, namespaces };
+  }
+
+  stats(): MemoryStats {
+    this.live();
+    const byKind = new Map(this.st.countByKind.all().map((r) => [r.kind, r.n]));
+    const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+    return {
+      entries: this.st.countAll.get()!.n,
+      namespaces: this.st.countNamespaces.get()!.n,
+      shortTerm: byKind.get('short') ?? 0,
+      longTerm: byKind.get('long') ?? 0,
+      versions: this.st.countVersions.get()!.n,
+      fileBytes: size(this.file) + size(`${this.file}-wal`),
+    };
+  }
+
+  /** Checks the file, the FTS index and the journal agree; the list of problems is empty when all is well. */
+  verify(): { ok: boolean; problems: string[] } {
+    this.live();
+    const problems = verifyDatabase(this.db);
+    return { ok: problems.length === 0, problems };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private readonly entryCodec: Codec<{ entry: MemoryEntry; seq: number }> = {
+    encode: (r) => JSON.stringify({ seq: r.seq }),
+    decode: (stored) => {
+      const { seq } = JSON.parse(stored) as { seq: number };
+      const version = toVersion(this.st.versionAt.get(seq)!);
+      return { entry: { namespace: version.namespace, key: version.key, ...version.value! }, seq };
+    },
+  };
+
+  /**
+   * Runs a write in a transaction (joining the caller's, if any). With an idempotency key the
+   * write happens at most once: the key and the result are recorded in the same transaction.
+   */
+  private once<R>(operation: string, meta: WriteMeta | undefined, codec: Codec<R>, write: () => R): R {
+    this.live();
+    const key = meta?.idempotencyKey;
+    if (key !== undefined) checkName('idempotency key', key);
+    const run = () => {
+      if (key === undefined) return write();
+      const prior = this.st.applied.get(key);
+      if (prior) {
+        if (prior.operation !== operation) throw idempotencyConflict(key, prior.operation, operation);
+        return codec.decode(prior.result);
+      }
+      const result = write();
+      this.st.recordApplied.run(key, operation, codec.encode(result), this.now());
+      return result;
+    };
+    return this.db.inTransaction ? run() : this.inTransaction(run);
+  }
+
+  private recallStatement(sql: string): Database.Statement<unknown[], EntryRow> {
+    let statement = this.recallCache.get(sql);
+    if (statement === undefined) {
+      if (this.recallCache.size >= RECALL_CACHE_SIZE) this.recallCache.clear();
+      statement = this.db.prepare<unknown[], EntryRow>(sql);
+      this.recallCache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private live(): void {
+    if (this.closed) {
+      throw new DreamError(MEMORY_ERRORS.closed, `Memory database ${this.file} is closed.`, 'Open it again with SQLiteMemory.open(file); do not use an instance after close().');
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { ENTRY_COLUMNS } from './rows';
+import type { NormalizedRecall } from './validate';
+
+/** SQL and its parameters for one recall; the SQL depends only on the query's shape, so statements are cached by it. */
+export interface RecallPlan {
+  sql: string;
+  params: Array<string | number>;
+}
+
+/** At most this many words of a text query reach FTS5; the rest add cost, not relevance. */
+export const MAX_QUERY_TERMS = 16;
+
+const RANK_ORDER = 'importance DESC, updated_at DESC, version DESC';
+
+/**
+ * The FTS5 query for free text: every word as a quoted term, any of them may match (bm25 ranks
+ * entries matching more and rarer words first). Quoting makes operators and punctuation inert.
+ * Undefined when the text has no words.
+ */
+export function ftsQuery(text: string): string | undefined {
+  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [])].slice(0, MAX_QUERY_TERMS);
+  return words.length === 0 ? undefined : words.map((w) => `"${w}"`).join(' OR ');
+}
+
+function filters(query: NormalizedRecall, alias: string): { sql: string; params: Array<string | number> } {
+  const clauses = [`${alias}importance >= ?`];
+  const params: Array<string | number> = [query.minImportance];
+  if (query.kinds.length === 1) {
+    clauses.push(`${alias}kind = ?`);
+    params.push(query.kinds[0]);
+  }
+  if (query.tags.length > 0) {
+    clauses.push(`EXISTS (SELECT 1 FROM json_each(${alias}tags) WHERE value IN (${marks(query.tags.length)}))`);
+    params.push(...query.tags);
+  }
+  return { sql: clauses.join(' AND '), params };
+}
+
+/**
+ * Without text: each namespace is walked along the rank index, stopping at the limit, and the
+ * per-namespace heads are merged — cost grows with the limit, not with the namespace size.
+ */
+function byRank(query: NormalizedRecall): RecallPlan {
+  const where = filters(query, '');
+  const one = `SELECT * FROM (SELECT ${ENTRY_COLUMNS} FROM entries INDEXED BY entries_rank WHERE namespace = ? AND ${where.sql} ORDER BY ${RANK_ORDER} LIMIT ?)`;
+  const sql = `${query.namespaces.map(() => one).join(' UNION ALL ')} ORDER BY ${RANK_ORDER} LIMIT ?`;
+  const params = query.namespaces.flatMap((ns) => [ns, ...where.params, query.limit]);
+  return { sql, params: [...params, query.limit] };
+}
+
+function byText(query: NormalizedRecall, match: string): RecallPlan {
+  const where = filters(query, 'e.');
+  const columns = ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
+  const sql =
+    `SELECT ${columns} FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid ` +
+    `WHERE entries_fts MATCH ? AND e.namespace IN (${marks(query.namespaces.length)}) AND ${where.sql} ` +
+    `ORDER BY bm25(entries_fts), e.importance DESC, e.updated_at DESC, e.version DESC LIMIT ?`;
+  return { sql, params: [match, ...query.namespaces, ...where.params, query.limit] };
+}
+
+/** The plan for a recall, or undefined when it cannot match anything (text without words). */
+export function planRecall(query: NormalizedRecall): RecallPlan | undefined {
+  if (query.text === undefined) return byRank(query);
+  const match = ftsQuery(query.text);
+  return match === undefined ? undefined : byText(query, match);
+}
+
+/** The longest prefix of a ranking whose total content length fits the budget. */
+export function withinBudget<T extends { content: string }>(ranked: T[], maxChars: number | undefined): T[] {
+  if (maxChars === undefined) return ranked;
+  let used = 0;
+  let end = 0;
+  while (end < ranked.length && used + ranked[end].content.length <= maxChars) {
+    used += ranked[end].content.length;
+    end += 1;
+  }
+  return ranked.slice(0, end);
+}
+
+function marks(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}

@@ -1,0 +1,75 @@
+import type { MemoryEntry, MemoryKind, MemoryVersion, VersionOp } from './types';
+
+/** An `entries` row as SQLite returns it. */
+export interface EntryRow {
+  id: number;
+  namespace: string;
+  key: string;
+  kind: MemoryKind;
+  content: string;
+  tags: string;
+  importance: number;
+  role: string | null;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+/** A `versions` row; the value columns are null when the op left the key absent. */
+export interface VersionRow {
+  seq: number;
+  namespace: string;
+  key: string;
+  op: VersionOp;
+  kind: MemoryKind | null;
+  content: string | null;
+  tags: string | null;
+  importance: number | null;
+  role: string | null;
+  created_at: number | null;
+  updated_at: number | null;
+  checkpoint_id: string | null;
+  at: number;
+}
+
+export const ENTRY_COLUMNS = 'id, namespace, key, kind, content, tags, importance, role, created_at, updated_at, version';
+
+export function toEntry(row: EntryRow): MemoryEntry {
+  return {
+    namespace: row.namespace,
+    key: row.key,
+    kind: row.kind,
+    content: row.content,
+    tags: JSON.parse(row.tags) as string[],
+    importance: row.importance,
+    role: row.role,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function hasValue(row: VersionRow): row is VersionRow & { kind: MemoryKind; content: string; tags: string; importance: number; created_at: number; updated_at: number } {
+  return row.kind !== null;
+}
+
+export function toVersion(row: VersionRow): MemoryVersion {
+  return {
+    seq: row.seq,
+    namespace: row.namespace,
+    key: row.key,
+    op: row.op,
+    value: hasValue(row)
+      ? {
+          kind: row.kind,
+          content: row.content,
+          tags: JSON.parse(row.tags) as string[],
+          importance: row.importance,
+          role: row.role,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        }
+      : null,
+    checkpointId: row.checkpoint_id,
+    at: row.at,
+  };
+}

@@ -1,0 +1,156 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DreamError } from '../errors';
+import { MEMORY_ERRORS } from './errors';
+import type { MemoryEntry } from './types';
+import { LIMITS } from './validate';
+
+export const SNAPSHOT_FORMAT = 'dreamos-memory-snapshot';
+export const SNAPSHOT_VERSION = 1;
+
+const name = z.string().min(1).max(LIMITS.nameChars);
+
+const snapshotEntrySchema = z.strictObject({
+  namespace: name,
+  key: name,
+  kind: z.enum(['short', 'long']),
+  content: z.string().max(LIMITS.contentChars),
+  tags: z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags),
+  importance: z.number().min(0).max(1),
+  role: name.nullable(),
+  createdAt: z.number().int().nonnegative(),
+  updatedAt: z.number().int().nonnegative(),
+});
+
+const snapshotSchema = z.strictObject({
+  format: z.literal(SNAPSHOT_FORMAT),
+  version: z.literal(SNAPSHOT_VERSION),
+  createdAt: z.string().min(1),
+  checksum: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest'),
+  entries: z.array(snapshotEntrySchema),
+});
+
+/** One entry as JSON, with its keys in the canonical order the checksum is computed over. */
+export function canonicalEntry(entry: MemoryEntry): string {
+  return JSON.stringify({
+    namespace: entry.namespace,
+    key: entry.key,
+    kind: entry.kind,
+    content: entry.content,
+    tags: entry.tags,
+    importance: entry.importance,
+    role: entry.role,
+    createdAt: entry.createdAt,
+    updatedAt: entry.updatedAt,
+  });
+}
+
+/** sha256 (hex) of the canonical entries JSON: `[` + canonical entries joined by `,` + `]`. */
+export function checksumOf(canonicalEntries: string[]): string {
+  const hash = createHash('sha256').update('[');
+  canonicalEntries.forEach((entry, i) => hash.update(i === 0 ? entry : `,${entry}`));
+  return hash.update(']').digest('hex');
+}
+
+/** The snapshot file text: one entry per line, so snapshots diff and grep well. */
+export function renderSnapshot(canonicalEntries: string[], createdAt: Date): { text: string; checksum: string } {
+  const checksum = checksumOf(canonicalEntries);
+  const head = JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, createdAt: createdAt.toISOString(), checksum });
+  const body = canonicalEntries.length === 0 ? '[]' : `[\n${canonicalEntries.join(',\n')}\n]`;
+  return { text: `${head.slice(0, -1)},"entries":${body}}\n`, checksum };
+}
+
+/** Writes a file so readers see the old or the new content, never a part: temp file, fsync, rename, fsync folder. */
+export function writeFileAtomic(file: string, text: string): void {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = fs.openSync(temp, 'w');
+    try {
+      fs.writeSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  const dirFd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
+}
+
+function snapshotError(code: string, file: string, problem: string, fix: string, cause?: unknown): DreamError {
+  return new DreamError(code, `Memory snapshot ${file} ${problem}`, fix, { cause });
+}
+
+const REEXPORT = 'Export the snapshot again with `dreamos memory export <file>`, or restore the file from a backup.';
+
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const position = Number(/position (\d+)/.exec(String(err))?.[1] ?? NaN);
+    const atEnd = /end of JSON input/.test(String(err)) || position >= text.trimEnd().length;
+    if (text.trimStart().startsWith('{') && atEnd) {
+      throw snapshotError(MEMORY_ERRORS.snapshotTruncated, file, `is truncated: the JSON ends after ${text.length} bytes, in the middle of the document.`, `The copy or export was cut short. ${REEXPORT}`, err);
+    }
+    throw snapshotError(MEMORY_ERRORS.snapshotNotJson, file, `is not valid JSON (${String(err).replace(/^SyntaxError: /, '')}).`, `Pass a file written by \`dreamos memory export\`. ${REEXPORT}`, err);
+  }
+}
+
+function checkHeader(file: string, doc: unknown): void {
+  const header = (typeof doc === 'object' && doc !== null ? doc : {}) as { format?: unknown; version?: unknown };
+  if (header.format !== SNAPSHOT_FORMAT) {
+    throw snapshotError(MEMORY_ERRORS.snapshotWrongFormat, file, `is not a Dream.OS memory snapshot: its "format" is ${JSON.stringify(header.format) ?? 'missing'}, expected "${SNAPSHOT_FORMAT}".`, `Pass a file written by \`dreamos memory export\`.`);
+  }
+  if (header.version !== SNAPSHOT_VERSION) {
+    const newer = typeof header.version === 'number' && header.version > SNAPSHOT_VERSION;
+    throw snapshotError(
+      MEMORY_ERRORS.snapshotWrongVersion,
+      file,
+      `has snapshot version ${JSON.stringify(header.version) ?? 'missing'}; this Dream.OS reads version ${SNAPSHOT_VERSION} only.`,
+      newer ? 'Upgrade Dream.OS to the release that wrote the snapshot.' : REEXPORT,
+    );
+  }
+}
+
+/**
+ * Reads and fully verifies a snapshot — JSON, format, version, every entry, checksum, unique keys —
+ * before anything touches a database. Every failure is a DreamError naming the problem.
+ */
+export function readSnapshot(file: string): MemoryEntry[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw snapshotError(MEMORY_ERRORS.snapshotUnreadable, file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, 'Check the path and its permissions.', err);
+  }
+  const doc = parseJson(file, text);
+  checkHeader(file, doc);
+  const parsed = snapshotSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `has ${parsed.error.issues.length} invalid field(s): ${issues.join('; ')}.`, `The file was edited or damaged. ${REEXPORT}`);
+  }
+  const entries: MemoryEntry[] = parsed.data.entries;
+  const actual = checksumOf(entries.map(canonicalEntry));
+  if (actual !== parsed.data.checksum) {
+    throw snapshotError(MEMORY_ERRORS.snapshotChecksum, file, `fails its checksum: it records ${parsed.data.checksum} but its entries hash to ${actual}, so they changed after export.`, `The file was edited or damaged. ${REEXPORT}`);
+  }
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const id = JSON.stringify([entry.namespace, entry.key]);
+    if (seen.has(id)) throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `lists key "${entry.key}" of namespace "${entry.namespace}" twice.`, REEXPORT);
+    seen.add(id);
+  }
+  return entries;
+}

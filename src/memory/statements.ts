@@ -1,0 +1,55 @@
+import type Database from 'better-sqlite3';
+import { ENTRY_COLUMNS, EntryRow, VersionRow } from './rows';
+
+const VERSION_COLUMNS = 'namespace, key, op, kind, content, tags, importance, role, created_at, updated_at, checkpoint_id, at';
+
+/** Every fixed statement of the store, prepared once per connection. */
+export function prepareStatements(db: Database.Database) {
+  const s = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+  return {
+    lastSeq: s<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM versions'),
+    /** Journals a put: created_at is kept from the existing entry, else now. */
+    journalPut: s<{ seq: number; created_at: number }>(
+      `INSERT INTO versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ` +
+        `COALESCE((SELECT created_at FROM entries WHERE namespace = ? AND key = ?), ?), ?, ?, ?) RETURNING seq, created_at`,
+    ),
+    /** Journals a value with explicit timestamps (rollback, import). */
+    journalValue: s<{ seq: number }>(`INSERT INTO versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
+    journalAbsent: s<{ seq: number }>(`INSERT INTO versions (namespace, key, op, checkpoint_id, at) VALUES (?, ?, ?, ?, ?) RETURNING seq`),
+    upsert: s(
+      'INSERT INTO entries (namespace, key, kind, content, tags, importance, role, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (namespace, key) DO UPDATE SET kind = excluded.kind, content = excluded.content, tags = excluded.tags, importance = excluded.importance, ' +
+        'role = excluded.role, created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version',
+    ),
+    remove: s('DELETE FROM entries WHERE namespace = ? AND key = ?'),
+    get: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? AND key = ?`),
+    exists: s<{ one: number }>('SELECT 1 AS one FROM entries WHERE namespace = ? AND key = ?'),
+    keysOf: s<{ key: string }>('SELECT key FROM entries WHERE namespace = ?'),
+    list: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
+    listKind: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries INDEXED BY entries_kind WHERE namespace = ? AND kind = ? ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
+    /** Short-term keys beyond the window (the least recently updated). */
+    overflow: s<{ key: string }>("SELECT key FROM entries INDEXED BY entries_kind WHERE namespace = ? AND kind = 'short' ORDER BY updated_at DESC, version DESC LIMIT -1 OFFSET ?"),
+    countAll: s<{ n: number }>('SELECT COUNT(*) AS n FROM entries'),
+    countNamespace: s<{ n: number }>('SELECT COUNT(*) AS n FROM entries WHERE namespace = ?'),
+    countByKind: s<{ kind: string; n: number }>('SELECT kind, COUNT(*) AS n FROM entries GROUP BY kind'),
+    countNamespaces: s<{ n: number }>('SELECT COUNT(DISTINCT namespace) AS n FROM entries'),
+    countVersions: s<{ n: number }>('SELECT COUNT(*) AS n FROM versions'),
+    history: s<VersionRow>('SELECT * FROM versions WHERE namespace = ? AND key = ? ORDER BY seq'),
+    versionAt: s<VersionRow>('SELECT * FROM versions WHERE seq = ?'),
+    /** The last version of a key at or before a journal position. */
+    versionAsOf: s<VersionRow>('SELECT * FROM versions WHERE namespace = ? AND key = ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
+    changedSince: s<{ key: string }>('SELECT DISTINCT key FROM versions WHERE namespace = ? AND seq > ?'),
+    checkpoint: s<{ seq: number; discarded_by: string | null }>('SELECT seq, discarded_by FROM checkpoints WHERE namespace = ? AND checkpoint_id = ?'),
+    markCheckpoint: s(
+      'INSERT INTO checkpoints (namespace, checkpoint_id, seq, marked_at) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (namespace, checkpoint_id) DO UPDATE SET seq = excluded.seq, marked_at = excluded.marked_at, discarded_by = NULL WHERE discarded_by IS NOT NULL',
+    ),
+    discardCheckpointsAfter: s('UPDATE checkpoints SET discarded_by = ? WHERE namespace = ? AND seq > ? AND discarded_by IS NULL'),
+    applied: s<{ operation: string; result: string }>('SELECT operation, result FROM applied_writes WHERE idempotency_key = ?'),
+    recordApplied: s('INSERT INTO applied_writes (idempotency_key, operation, result, applied_at) VALUES (?, ?, ?, ?)'),
+    exportAll: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY namespace, key`),
+    exportNamespace: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? ORDER BY key`),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { Browser, chromium, Page } from 'playwright-core';
+import { chainIdOf, FailureEventInput } from '../../src/analytics/events';
+import { temporalHealthSource } from '../../src/analytics/health';
+import { FailureStore } from '../../src/analytics/store';
+import type { FailureClass } from '../../src/analytics/taxonomy';
+import { RunningDashboard, startDashboard } from '../../src/dashboard/server';
+import { ARTIFACTS } from '../helpers/paths';
+import { testClient } from '../helpers/temporal';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** What the page exposes, typed without the DOM library (this project compiles for Node). */
+interface ChartData {
+  labels: string[];
+  datasets: { label?: string; data: number[] }[];
+}
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(type: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+}
+interface PageGlobals {
+  dreamDashboard?: { updates: number; health: { live: { reachable: boolean } } | null };
+  Chart: { getChart(canvas: unknown): { data: ChartData } | undefined };
+  document: { getElementById(id: string): unknown };
+  loadedOnce?: boolean;
+}
+const MINUTE = 60_000;
+
+let dir: string;
+let store: FailureStore;
+let client: Client;
+let dashboard: RunningDashboard;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+/** Chains of the last hour: classes with known counts, healed, rolled back, escalated and abandoned. */
+function seedEvents(now: number): FailureEventInput[] {
+  const events: FailureEventInput[] = [];
+  const chain = (n: number, failureClass: FailureClass, ending: 'resolved' | 'abandoned' | 'open', strategy: string, healed: boolean) => {
+    const workflowId = `mission-e2e-task-${n}`;
+    const base = { missionId: 'mission-e2e', workflowId, runId: `run-${n}`, role: n % 2 ? 'critic' : 'researcher', step: 0, model: 'gpt-4o-mini', chainId: chainIdOf(workflowId, 0, 0) };
+    const at = now - 50 * MINUTE + n * MINUTE;
+    const kind = failureClass.startsWith('model-') ? 'activity-failure' : 'validation-failure';
+    events.push({ ...base, idempotencyKey: `${workflowId}/0`, at, attempt: 1, kind, failureClass, outcome: 'retrying', message: `${failureClass} in task ${n}`, tokens: 400 });
+    events.push({ ...base, idempotencyKey: `${workflowId}/1`, at: at + 2_000, attempt: 1, kind: 'heal-attempt', failureClass, strategy, outcome: healed ? 'healed' : 'retrying', tokens: 300 });
+    if (ending === 'abandoned') {
+      events.push({ ...base, idempotencyKey: `${workflowId}/2`, at: at + 4_000, attempt: 2, kind: 'escalation', failureClass: 'escalation', outcome: 'escalated' });
+      events.push({ ...base, idempotencyKey: `${workflowId}/3`, at: at + 6_000, attempt: 2, kind: 'abandoned', outcome: 'abandoned' });
+    }
+    if (ending === 'resolved') events.push({ ...base, idempotencyKey: `${workflowId}/2`, at: at + 3_000, attempt: 2, kind: 'resolved', outcome: 'resolved' });
+  };
+  // 6 malformed-json, 3 model-rate-limit, 2 schema-violation: 11 failures, 8 resolved, 2 abandoned, 1 open.
+  for (let n = 0; n < 6; n += 1) chain(n, 'malformed-json', 'resolved', 'local-repair', true);
+  for (let n = 6; n < 9; n += 1) chain(n, 'model-rate-limit', n === 8 ? 'abandoned' : 'resolved', 'fallback-model', n !== 8);
+  chain(9, 'schema-violation', 'abandoned', 'reask', false);
+  chain(10, 'schema-violation', 'open', 'reask', false);
+  return events;
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}: the dashboard end-to-end test needs a real browser. Install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  }
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-e2e-dashboard-'));
+  store = FailureStore.open(path.join(dir, 'analytics.db'));
+  store.record(seedEvents(Date.now()));
+  client = await testClient();
+  dashboard = await startDashboard({
+    store,
+    port: 0,
+    temporalUiUrl: 'http://localhost:8233',
+    namespace: 'default',
+    healthSource: temporalHealthSource({ client }),
+    pushEveryMs: 50,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1300 } });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  await page.goto(`${dashboard.url}/?since=1h`);
+  await page.waitForFunction(() => ((globalThis as unknown as PageGlobals).dreamDashboard?.updates ?? 0) > 0);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  await client?.connection.close();
+  store?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** What a Chart.js instance on the page holds. */
+function chartData(canvasId: string): Promise<ChartData | null> {
+  return page.evaluate((id) => {
+    const page = globalThis as unknown as PageGlobals;
+    const chart = page.Chart.getChart(page.document.getElementById(id));
+    return chart ? { labels: chart.data.labels.map(String), datasets: chart.data.datasets.map((d) => ({ label: d.label, data: [...d.data] })) } : null;
+  }, canvasId);
+}
+
+/** Whether a canvas has any painted pixel. */
+function painted(canvasId: string): Promise<boolean> {
+  return page.evaluate((id) => {
+    const canvas = (globalThis as unknown as PageGlobals).document.getElementById(id) as Canvas;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return canvas.width > 0 && canvas.height > 0;
+    return false;
+  }, canvasId);
+}
+
+const text = (selector: string) => page.locator(selector).innerText();
+
+test('the charts are drawn by chart.js with the stored data', async () => {
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const frequency = await chartData('chart-frequency');
+  expect(Object.fromEntries(frequency!.datasets.map((d) => [d.label, sum(d.data)]))).toEqual({ 'malformed-json': 6, 'model-rate-limit': 3, 'schema-violation': 2 });
+
+  const classes = await chartData('chart-classes');
+  expect(classes!.labels).toEqual(['malformed-json', 'model-rate-limit', 'schema-violation']);
+  expect(classes!.datasets[0].data).toEqual([6, 3, 2]);
+
+  expect((await chartData('chart-resolution'))!.datasets[0].data).toEqual([8, 2, 1]);
+
+  const ttr = await chartData('chart-ttr');
+  expect(ttr!.labels[1]).toBe('1–5 s');
+  expect(ttr!.datasets[0].data[1]).toBe(8);
+
+  const strategies = await chartData('chart-strategies');
+  expect(Object.fromEntries(strategies!.labels.map((label, i) => [label, strategies!.datasets[0].data[i]]))).toEqual({
+    'local-repair · malformed-json': 100,
+    'fallback-model · model-rate-limit': (100 * 2) / 3,
+    'reask · schema-violation': 0,
+  });
+
+  for (const id of ['chart-frequency', 'chart-classes', 'chart-resolution', 'chart-ttr', 'chart-strategies']) expect({ id, painted: await painted(id) }).toEqual({ id, painted: true });
+});
+
+test('the figures are in the page', async () => {
+  expect(await text('#tile-failures')).toBe('11');
+  expect(await text('#tile-resolution')).toBe('80.0%');
+  expect(await text('#tile-resolution-sub')).toBe('8 resolved · 2 abandoned · 1 open');
+  expect(await text('#tile-ttr')).toBe('3.0 s');
+  expect(await text('#tile-tokens')).toBe(fmtTokens(11 * 700));
+  expect(await page.locator('#recent-body tr[data-key]').count()).toBe(11);
+  const link = page.locator('#recent-body a').first();
+  expect(await link.getAttribute('href')).toBe('http://localhost:8233/namespaces/default/workflows/mission-e2e-task-10/run-10');
+});
+
+test('swarm health shows what Temporal reports', async () => {
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).dreamDashboard?.health?.live.reachable === true);
+  expect(await text('#health-status')).toBe('live');
+  expect(await text('#health-active')).toMatch(/^\d[\d,]*$/);
+  expect(await text('#health-pollers')).toMatch(/^\d[\d,]*$/);
+  expect(await text('#health-queues')).toContain('nexus');
+});
+
+test('a new failure appears live, without a reload', async () => {
+  // A reload would lose this flag.
+  await page.evaluate(() => ((globalThis as unknown as PageGlobals).loadedOnce = true));
+  const before = await page.evaluate(() => (globalThis as unknown as PageGlobals).dreamDashboard?.updates ?? 0);
+  const workflowId = 'mission-e2e-task-live';
+  store.record([
+    {
+      idempotencyKey: `${workflowId}/0`,
+      at: Date.now(),
+      missionId: 'mission-e2e',
+      workflowId,
+      runId: 'run-live',
+      role: 'writer',
+      step: 2,
+      attempt: 1,
+      kind: 'activity-failure',
+      failureClass: 'heartbeat-timeout',
+      message: 'live failure from the e2e test',
+      chainId: chainIdOf(workflowId, 2, 0),
+    },
+  ]);
+  await page.locator('#recent-body tr', { hasText: 'live failure from the e2e test' }).waitFor();
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).loadedOnce)).toBe(true);
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).dreamDashboard?.updates ?? 0)).toBeGreaterThan(before);
+  expect(await text('#tile-failures')).toBe('12');
+  expect(await text('#tile-heartbeats')).toBe('1');
+  const classes = await chartData('chart-classes');
+  expect(classes!.labels).toContain('heartbeat-timeout');
+  expect(await page.locator('#recent-body tr').first().innerText()).toContain('heartbeat-timeout');
+
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  expect(fs.statSync(path.join(ARTIFACTS, 'dashboard.png')).size).toBeGreaterThan(10_000);
+});
+
+test('the page ran without script errors (chart.js loaded from the server, no CSP violations)', () => {
+  expect(pageErrors).toEqual([]);
+});
+
+function fmtTokens(n: number): string {
+  return new Intl.NumberFormat('en-US').format(n);
+}

@@ -1,0 +1,62 @@
+import { Context } from '@temporalio/activity';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { createAnalyticsActivities, RecordFailureEventsInput } from '../../../activities/analytics';
+import { FailureRecorder } from '../../../src/analytics/capture';
+import { testClient, testEnv, uniqueId } from '../../helpers/temporal';
+import { T0, useStores } from './helpers';
+
+const stores = useStores();
+
+let client: Client;
+let connection: NativeConnection;
+let workflowCode: string;
+
+beforeAll(async () => {
+  client = await testClient();
+  connection = await NativeConnection.connect({ address: testEnv().address });
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+  workflowCode = (await bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/analytics/workflow'), logger: quiet })).code;
+});
+
+afterAll(async () => {
+  await client?.connection.close();
+  await connection?.close();
+});
+
+test('an activity whose answer is lost after the write is retried by Temporal and stores each event once', async () => {
+  const store = stores.open();
+  const real = createAnalyticsActivities(store);
+  const taskQueue = uniqueId('analytics-capture');
+  let attempts = 0;
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle: { code: workflowCode },
+    activities: {
+      ...real,
+      // The write commits, then the worker "dies" before Temporal hears back.
+      async recordFailureEvents(input: RecordFailureEventsInput) {
+        attempts += 1;
+        const result = await real.recordFailureEvents(input);
+        if (Context.current().info.attempt === 1) throw new Error('worker lost after commit');
+        return result;
+      },
+    },
+  });
+  const recorder = new FailureRecorder({ missionId: 'm', workflowId: 'wf-retry', runId: 'r1', role: 'critic' }, undefined, () => T0);
+  recorder.failure(0, { kind: 'activity-failure', attempt: 1, failureClass: 'model-rate-limit' });
+  recorder.healAttempt(0, { attempt: 1, strategy: 'fallback-model', healed: true, failureClass: 'model-rate-limit' });
+  recorder.resolved(0, { attempt: 2 });
+  const events = recorder.drain();
+
+  const result = await worker.runUntil(
+    client.workflow.execute('recordFailureBatches', { taskQueue, workflowId: uniqueId('record'), args: [{ batches: [events], taskQueue }] }),
+  );
+
+  expect(attempts).toBe(2);
+  expect(result).toEqual({ recorded: 0, duplicates: 3, tooOld: 0 });
+  expect(store.rawEventCount()).toBe(3);
+  expect(store.resolution({ since: 0 })).toMatchObject({ resolved: 1, open: 0 });
+  expect(store.strategyStats()).toEqual([{ failureClass: 'model-rate-limit', role: 'critic', model: null, strategy: 'fallback-model', attempts: 1, successes: 1 }]);
+});

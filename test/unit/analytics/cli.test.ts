@@ -1,0 +1,92 @@
+import { analyticsCommand, analyticsDbFile } from '../../../src/cli/analytics';
+import { AnalyticsReport } from '../../../src/analytics/report';
+import { DreamError } from '../../../src/errors';
+import { event, MINUTE, useStores } from './helpers';
+
+const stores = useStores();
+
+/** Runs `dreamos analytics <args>` in this process and returns what it printed. */
+async function run(...args: string[]): Promise<string> {
+  let printed = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    printed += String(chunk);
+    return true;
+  });
+  try {
+    await analyticsCommand().parseAsync(args, { from: 'user' });
+  } finally {
+    spy.mockRestore();
+  }
+  return printed;
+}
+
+function seededStore() {
+  const store = stores.open();
+  const now = Date.now();
+  store.record([
+    event({ at: now - 30 * MINUTE, chainId: 'c1', workflowId: 'wf-cli', runId: 'run-cli', message: 'Unexpected end of JSON input' }),
+    event({ at: now - 29 * MINUTE, chainId: 'c1', kind: 'heal-attempt', strategy: 'local-repair', outcome: 'healed' }),
+    event({ at: now - 29 * MINUTE, chainId: 'c1', kind: 'resolved', outcome: 'resolved' }),
+    event({ at: now - 3 * 60 * MINUTE, chainId: 'c2', failureClass: 'model-timeout', kind: 'activity-failure', tokens: 1_234 }),
+  ]);
+  return store;
+}
+
+describe('dreamos analytics report', () => {
+  test('prints the figures of the window in the terminal', async () => {
+    const store = seededStore();
+    const text = await run('--db', store.file, 'report', '--since', '1h');
+    expect(text).toMatch(/Failure analytics · last 1 h 00 m/);
+    expect(text).toMatch(/Failures\s+1 \(activity 0 · validation 1 · workflow 0\)/);
+    expect(text).toMatch(/Heal attempts\s+1, healed 1 \(100\.0%\)/);
+    expect(text).toMatch(/Resolution rate\s+100\.0% \(1 resolved · 0 abandoned · 0 open\)/);
+    expect(text).toMatch(/Time to resolution\s+p50 1 m 00 s · p95 1 m 00 s/);
+    expect(text).toMatch(/malformed-json\s+model-output\s+1\s+100\.0%/);
+    expect(text).toMatch(/local-repair · malformed-json · researcher · gpt-4o-mini\s+1\/1\s+100\.0%/);
+    expect(text).toContain('/namespaces/default/workflows/wf-cli/run-cli');
+    expect(text).not.toContain('model-timeout');
+  });
+
+  test('--json prints the same figures as the dashboard, parseable', async () => {
+    const store = seededStore();
+    const report = JSON.parse(await run('report', '--since', '24h', '--json', '--db', store.file)) as AnalyticsReport;
+    expect(report.summary).toMatchObject({ failures: 2, tokens: 1_234, resolution: { resolved: 1, open: 1 } });
+    expect(report.classes.map((c) => c.failureClass).sort()).toEqual(['malformed-json', 'model-timeout']);
+    expect(report.recent).toHaveLength(2);
+  });
+
+  test('a bad --since is a DreamError with a fix', async () => {
+    const store = seededStore();
+    const error = await run('--db', store.file, 'report', '--since', 'a while').catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(DreamError);
+    expect(error).toMatchObject({ code: 'CLI_INVALID_OPTION' });
+    expect((error as DreamError).fix).toContain('--since 24h');
+  });
+
+  test('a missing database names the file and how to get one', async () => {
+    const error = await run('--db', stores.path('none.db'), 'report').catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'ANALYTICS_STORE_MISSING' });
+    expect((error as DreamError).message).toContain('none.db');
+  });
+
+  test('the default database is analytics.db under DREAMOS_HOME', () => {
+    const home = process.env.DREAMOS_HOME;
+    process.env.DREAMOS_HOME = stores.path('home');
+    try {
+      expect(analyticsDbFile(undefined)).toBe(stores.path('home/analytics.db'));
+    } finally {
+      if (home === undefined) delete process.env.DREAMOS_HOME;
+      else process.env.DREAMOS_HOME = home;
+    }
+  });
+
+  test('--help describes the options', async () => {
+    let help = '';
+    const command = analyticsCommand();
+    command.commands.forEach((c) => c.configureOutput({ writeOut: (text) => (help += text) }));
+    await command.parseAsync(['report', '--help'], { from: 'user' }).catch((err: unknown) => err);
+    expect(help).toMatch(/Usage: analytics report \[options\]/);
+    expect(help).toContain('--since <duration>');
+    expect(help).toContain('--json');
+  });
+});

@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import { memoryCommand, memoryDbFile } from '../../../src/cli/memory';
+import { DreamError } from '../../../src/errors';
+import { SQLiteMemory } from '../../../src/memory';
+import { useTempDir } from './helpers';
+
+const tmp = useTempDir();
+
+/** Runs `dreamos memory <args>` in this process and returns what it printed. */
+async function run(...args: string[]): Promise<string> {
+  let printed = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    printed += String(chunk);
+    return true;
+  });
+  try {
+    await memoryCommand().exitOverride().parseAsync(args, { from: 'user' });
+  } finally {
+    spy.mockRestore();
+  }
+  return printed;
+}
+
+describe('dreamos memory', () => {
+  test('put, get, recall and stats work on the --db file', async () => {
+    const db = tmp.path('cli.db');
+    await run('--db', db, 'put', 'mission:m1', 'pricing', 'Charge per seat', '--tags', 'decision, pricing', '--importance', '0.8');
+    await run('put', 'mission:m1', 'hiring', 'Hire two engineers', '--db', db);
+
+    expect(JSON.parse(await run('--db', db, 'get', 'mission:m1', 'pricing'))).toMatchObject({ content: 'Charge per seat', tags: ['decision', 'pricing'], importance: 0.8, kind: 'long' });
+    expect(await run('--db', db, 'recall', 'mission:m1', '--text', 'seat')).toBe('mission:m1 pricing [long 0.80 #decision #pricing] Charge per seat\n');
+    expect(JSON.parse(await run('--db', db, 'recall', 'mission:m1', '--limit', '1', '--json')).map((e: { key: string }) => e.key)).toEqual(['pricing']);
+    expect(await run('--db', db, 'stats')).toMatch(/entries 2 \(long-term 2, short-term 0\) in 1 namespace\(s\)/);
+  });
+
+  test('export and import copy memories between database files', async () => {
+    const source = SQLiteMemory.open(tmp.path('a.db'));
+    source.put('mission:m1', 'k', { content: 'portable' });
+    source.close();
+
+    expect(await run('--db', tmp.path('a.db'), 'export', tmp.path('snap.json'), '--namespace', 'mission:m1')).toMatch(/^exported 1 memories to .*snap\.json \(sha256 [0-9a-f]{64}\)\n$/);
+    expect(await run('--db', tmp.path('b.db'), 'import', tmp.path('snap.json'))).toBe('imported 1 memories into 1 namespace(s): mission:m1\n');
+    expect(JSON.parse(await run('--db', tmp.path('b.db'), 'get', 'mission:m1', 'k')).content).toBe('portable');
+  });
+
+  test('a missing key and a bad --importance are DreamErrors with a fix', async () => {
+    const db = tmp.path('cli.db');
+    const missing = await run('--db', db, 'get', 'mission:m1', 'nope').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(DreamError);
+    expect((missing as DreamError).fix).toContain('dreamos memory recall mission:m1');
+
+    const bad = await run('--db', db, 'put', 'mission:m1', 'k', 'x', '--importance', 'very').catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(DreamError);
+    expect((bad as DreamError).message).toBe('--importance must be a number from 0 to 1, got "very".');
+  });
+
+  test('without --db the file is <DREAMOS_HOME>/memory.db', () => {
+    const saved = process.env.DREAMOS_HOME;
+    process.env.DREAMOS_HOME = tmp.dir();
+    try {
+      expect(memoryDbFile(undefined)).toBe(tmp.path('memory.db'));
+    } finally {
+      if (saved === undefined) delete process.env.DREAMOS_HOME;
+      else process.env.DREAMOS_HOME = saved;
+    }
+  });
+
+  test('every subcommand has a description for --help', () => {
+    const names = memoryCommand().commands.map((c: Command) => [c.name(), c.description().length > 10]);
+    expect(names).toEqual([
+      ['get', true],
+      ['put', true],
+      ['recall', true],
+      ['export', true],
+      ['import', true],
+      ['stats', true],
+    ]);
+  });
+});

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { OpenOptions, SQLiteMemory } from '../../../src/memory';
+
+/**
+ * A fresh temp folder for each test of the file that calls it; memories opened through `open`
+ * are closed and the folder removed after each test.
+ */
+export function useTempDir() {
+  let dir = '';
+  let opened: SQLiteMemory[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-memory-'));
+    opened = [];
+  });
+  afterEach(() => {
+    opened.forEach((m) => m.close());
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    path: (name: string) => path.join(dir, name),
+    dir: () => dir,
+    open(name = 'memory.db', options?: OpenOptions): SQLiteMemory {
+      const memory = SQLiteMemory.open(path.join(dir, name), options);
+      opened.push(memory);
+      return memory;
+    },
+  };
+}
+
+/** A clock that advances 1 ms per reading, so recency in tests does not depend on wall time. */
+export function steppingClock(start = 1_700_000_000_000): () => number {
+  let t = start;
+  return () => t++;
+}
+
+/** Every row of every table, read through a separate connection: equal fingerprints mean an untouched database. */
+export function fingerprint(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = ['entries', 'versions', 'checkpoints', 'applied_writes', 'schema_version'];
+    return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()));
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs `fn` and returns what it threw (failing the test when it did not throw). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to throw, but it returned');
+}

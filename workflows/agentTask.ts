@@ -311,7 +311,8 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     if (!nexus) return [];
     let recalled: RecalledMemory[];
     try {
-      recalled = await memory.recallMemory({ namespaces: [agentNamespace, missionNamespace], text: state.goal, limit: MEMORY_RECALL_LIMIT, maxChars: MEMORY_PROMPT_CHARS });
+      // Ranked by importance, then recency: rollback notes first, then the mission's facts and this agent's turns.
+      recalled = await memory.recallMemory({ namespaces: [agentNamespace, missionNamespace], limit: MEMORY_RECALL_LIMIT, maxChars: MEMORY_PROMPT_CHARS });
     } catch (err) {
       log.warn('memory recall failed; prompting without memory', { error: String(err) });
       return [];
@@ -476,7 +477,9 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
       failureClass,
       role: spec.role,
       model: state.model ?? 'default',
-      applicable: applicable.filter((s) => s !== 'local-repair'),
+      // Local repair already ran on this answer; a rollback is the consecutive-failure rule's call,
+      // or the chooser's answer once every repair is spent (it has no stats of its own to compete with).
+      applicable: applicable.filter((s) => s !== 'local-repair' && s !== 'rollback'),
       triedThisStep,
       signatureRepeats: repeats(signatures, signature),
       stats,

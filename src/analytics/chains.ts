@@ -18,6 +18,8 @@ export interface ChainSummary {
   model?: string;
   /** Class of the chain's first failure. */
   failureClass?: FailureClass;
+  /** Time of the chain's earliest event. */
+  firstAt: number;
   /** Time of the first failure (of the first event if no failure was seen). */
   firstFailureAt: number;
   lastAt: number;
@@ -49,6 +51,7 @@ function started(event: FailureEvent): ChainSummary {
     role: event.role,
     model: event.model,
     failureClass: undefined,
+    firstAt: event.at,
     firstFailureAt: event.at,
     lastAt: event.at,
     resolution: 'open',
@@ -60,13 +63,11 @@ function started(event: FailureEvent): ChainSummary {
   };
 }
 
-/**
- * Adds one event to a chain's summary. Order-independent for the figures: the first failure is
- * the earliest one, and of several terminal events the latest decides the resolution.
- */
-export function foldChain(summary: ChainSummary | undefined, event: FailureEvent): ChainSummary {
-  const base = summary ?? started(event);
-  const next: ChainSummary = { ...base, lastAt: Math.max(base.lastAt, event.at), model: base.model ?? event.model };
+/** Adds one event to `next` in place (`next` is a copy the caller owns). */
+function apply(next: ChainSummary, event: FailureEvent): void {
+  next.firstAt = Math.min(next.firstAt, event.at);
+  next.lastAt = Math.max(next.lastAt, event.at);
+  next.model ??= event.model;
   if (isFailureKind(event.kind)) {
     const earliest = next.failures === 0 || event.at < next.firstFailureAt;
     if (earliest) {
@@ -77,18 +78,39 @@ export function foldChain(summary: ChainSummary | undefined, event: FailureEvent
     next.failures += 1;
   } else if (next.failures === 0) {
     next.firstFailureAt = Math.min(next.firstFailureAt, event.at);
-    next.failureClass = next.failureClass ?? event.failureClass;
+    next.failureClass ??= event.failureClass;
   }
   if (event.kind === 'heal-attempt') next.healAttempts += 1;
   if (event.kind === 'rollback') next.rollbacks += 1;
   if (event.kind === 'escalation') next.escalations += 1;
-  if (event.strategy && !next.strategies.includes(event.strategy)) next.strategies = [...next.strategies, event.strategy];
+  if (event.strategy && !next.strategies.includes(event.strategy)) next.strategies.push(event.strategy);
   const terminal = terminalOf(event);
   if (terminal && (next.closedAt === undefined || event.at >= next.closedAt)) {
     next.resolution = terminal;
     next.closedAt = event.at;
   }
   next.timeToResolutionMs = next.resolution === 'resolved' && next.closedAt !== undefined ? Math.max(0, next.closedAt - next.firstFailureAt) : undefined;
+}
+
+const copy = (summary: ChainSummary): ChainSummary => ({ ...summary, strategies: [...summary.strategies] });
+
+/**
+ * Adds one event to a chain's summary. Order-independent for the figures: the first failure is
+ * the earliest one, and of several terminal events the latest decides the resolution.
+ */
+export function foldChain(summary: ChainSummary | undefined, event: FailureEvent): ChainSummary {
+  const next = summary ? copy(summary) : started(event);
+  apply(next, event);
+  return next;
+}
+
+/** `events.reduce(foldChain, summary)`, copying the summary once instead of once per event. */
+export function foldChainEvents(summary: ChainSummary | undefined, events: readonly FailureEvent[]): ChainSummary | undefined {
+  let next = summary ? copy(summary) : undefined;
+  for (const event of events) {
+    next ??= started(event);
+    apply(next, event);
+  }
   return next;
 }
 

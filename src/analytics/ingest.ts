@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import { ChainSummary, foldChain } from './chains';
+import { ChainSummary, foldChainEvents } from './chains';
 import { DreamError } from '../errors';
 import type { FailureEventInput } from './events';
-import { chainRollupDeltas, failureRollupDeltas, strategyDeltas } from './rollup';
+import { ChainRollupDelta, chainRollupDeltas, failureRollupDeltas, strategyDeltas } from './rollup';
 import { WATERMARK_KEY } from './retention';
 import { ChainRow, chainFromRow, chainToRow, eventParams } from './rows';
 import { describeIssues, parseFailureEvents } from './validation';
@@ -43,8 +43,8 @@ export class Ingest {
       VALUES (@span, @bucket, @failureClass, @kind, @outcome, @count, @tokens)
       ON CONFLICT DO UPDATE SET count = count + excluded.count, tokens = tokens + excluded.tokens`);
     this.upsertStrategy = db.prepare(`
-      INSERT INTO strategy_rollup (hour, failure_class, role, model, strategy, attempts, successes)
-      VALUES (@hour, @failureClass, @role, @model, @strategy, @attempts, @successes)
+      INSERT INTO strategy_rollup (hour, failure_class, strategy, attempts, successes)
+      VALUES (@hour, @failureClass, @strategy, @attempts, @successes)
       ON CONFLICT DO UPDATE SET attempts = attempts + excluded.attempts, successes = successes + excluded.successes`);
     this.upsertStrategyTotal = db.prepare(`
       INSERT INTO strategy_totals (failure_class, role, model, strategy, attempts, successes)
@@ -52,10 +52,14 @@ export class Ingest {
       ON CONFLICT DO UPDATE SET attempts = attempts + excluded.attempts, successes = successes + excluded.successes`);
     this.selectChain = db.prepare('SELECT * FROM chains WHERE chain_id = ?');
     this.upsertChain = db.prepare(`
-      INSERT OR REPLACE INTO chains (chain_id, mission_id, workflow_id, run_id, role, model, failure_class, first_failure_at,
+      INSERT INTO chains (chain_id, mission_id, workflow_id, run_id, role, model, failure_class, first_at, first_failure_at,
         last_at, resolution, closed_at, ttr_ms, strategies, failures, heal_attempts, rollbacks, escalations)
-      VALUES (@chain_id, @mission_id, @workflow_id, @run_id, @role, @model, @failure_class, @first_failure_at,
-        @last_at, @resolution, @closed_at, @ttr_ms, @strategies, @failures, @heal_attempts, @rollbacks, @escalations)`);
+      VALUES (@chain_id, @mission_id, @workflow_id, @run_id, @role, @model, @failure_class, @first_at, @first_failure_at,
+        @last_at, @resolution, @closed_at, @ttr_ms, @strategies, @failures, @heal_attempts, @rollbacks, @escalations)
+      ON CONFLICT (chain_id) DO UPDATE SET run_id = excluded.run_id, model = excluded.model, failure_class = excluded.failure_class,
+        first_at = excluded.first_at, first_failure_at = excluded.first_failure_at, last_at = excluded.last_at,
+        resolution = excluded.resolution, closed_at = excluded.closed_at, ttr_ms = excluded.ttr_ms, strategies = excluded.strategies,
+        failures = excluded.failures, heal_attempts = excluded.heal_attempts, rollbacks = excluded.rollbacks, escalations = excluded.escalations`);
     this.upsertChainRollup = db.prepare(`
       INSERT INTO chain_rollup (span, bucket, resolution, ttr_bucket, count) VALUES (@span, @bucket, @resolution, @ttrBucket, @count)
       ON CONFLICT DO UPDATE SET count = count + excluded.count`);
@@ -81,10 +85,9 @@ export class Ingest {
       else duplicates += 1;
     }
     for (const delta of failureRollupDeltas(fresh)) this.upsertFailureRollup.run(delta);
-    for (const delta of strategyDeltas(fresh)) {
-      this.upsertStrategy.run(delta);
-      this.upsertStrategyTotal.run(delta);
-    }
+    const strategies = strategyDeltas(fresh);
+    for (const delta of strategies.hourly) this.upsertStrategy.run(delta);
+    for (const delta of strategies.totals) this.upsertStrategyTotal.run(delta);
     this.foldChains(fresh);
     return { recorded: fresh.length, duplicates, tooOld };
   }
@@ -96,12 +99,20 @@ export class Ingest {
       if (list) list.push(event);
       else byChain.set(event.chainId, [event]);
     }
+    // Chains of one batch mostly share minutes and hours: their rollup changes are merged first.
+    const rollup = new Map<string, ChainRollupDelta>();
     for (const [chainId, chainEvents] of byChain) {
       const row = this.selectChain.get(chainId);
       const before: ChainSummary | undefined = row ? chainFromRow(row) : undefined;
-      const after = chainEvents.reduce<ChainSummary | undefined>(foldChain, before) as ChainSummary;
+      const after = foldChainEvents(before, chainEvents) as ChainSummary;
       this.upsertChain.run(chainToRow(after));
-      for (const delta of chainRollupDeltas(before, after)) this.upsertChainRollup.run(delta);
+      for (const delta of chainRollupDeltas(before, after)) {
+        const key = `${delta.span}|${delta.bucket}|${delta.resolution}|${delta.ttrBucket}`;
+        const known = rollup.get(key);
+        if (known) known.count += delta.count;
+        else rollup.set(key, { ...delta });
+      }
     }
+    for (const delta of rollup.values()) if (delta.count !== 0) this.upsertChainRollup.run(delta);
   }
 }

@@ -146,6 +146,14 @@ export interface StrategyStatRow {
   successes: number;
 }
 
+/** Heal attempts and successes of one strategy for one class over a window (the dashboard's chart). */
+export interface StrategyRateRow {
+  failureClass: FailureClass | null;
+  strategy: string;
+  attempts: number;
+  successes: number;
+}
+
 export function successRate(row: Pick<StrategyStatRow, 'attempts' | 'successes'>): number | null {
   return row.attempts === 0 ? null : row.successes / row.attempts;
 }

@@ -10,6 +10,7 @@ import {
   MINUTE_MS,
   RangePart,
   rangeParts,
+  StrategyRateRow,
   StrategyStatRow,
   tally,
   Tally,
@@ -37,26 +38,19 @@ export interface RecentFailure extends FailureEvent {
   resolution: Resolution | null;
 }
 
+/** Narrows the all-time strategy totals; every field is optional. */
 export interface StrategyFilter {
   failureClass?: FailureClass;
   role?: string;
   model?: string;
   strategy?: string;
-  /**
-   * Only heal attempts at or after this time (ms), counted by the hour it falls in, from the
-   * hourly rollup. Without it, the all-time totals answer (what the healer asks).
-   */
-  since?: number;
 }
 
 const FAILURE_KIND_LIST = FAILURE_KINDS.map((k) => `'${k}'`).join(', ');
 const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 
-type StrategyParams = { since: number; failureClass: string | null; role: string | null; model: string | null; strategy: string | null };
+type StrategyParams = { failureClass: string | null; role: string | null; model: string | null; strategy: string | null };
 type StrategyRow = { failure_class: string; role: string; model: string; strategy: string; attempts: number; successes: number };
-
-const strategyWhere = `(@failureClass IS NULL OR failure_class = @failureClass) AND (@role IS NULL OR role = @role)
-  AND (@model IS NULL OR model = @model) AND (@strategy IS NULL OR strategy = @strategy)`;
 
 /** The read side of the store: prepared statements over the rollups, chains and raw events. */
 export class Queries {
@@ -64,11 +58,11 @@ export class Queries {
   private readonly frequencyStmt: Database.Statement<{ bucketMs: number; span: number; from: number; until: number }, { bucket: number; failure_class: string; count: number }>;
   private readonly chainRollupStmt: Database.Statement<[number, number, number], { resolution: string; ttr_bucket: number; count: number }>;
   private readonly recentStmt: Database.Statement<[number, number], EventRow & { resolution: string | null }>;
-  private readonly strategyWindowStmt: Database.Statement<StrategyParams, StrategyRow>;
-  private readonly strategyTotalsStmt: Database.Statement<Omit<StrategyParams, 'since'>, StrategyRow>;
+  private readonly strategyRatesStmt: Database.Statement<{ from: number; until: number; failureClass: string | null }, { failure_class: string; strategy: string; attempts: number; successes: number }>;
+  private readonly strategyTotalsStmt: Database.Statement<StrategyParams, StrategyRow>;
   private readonly chainStmt: Database.Statement<[string], ChainRow>;
   private readonly chainsStmt: Database.Statement<[number, number, number], ChainRow>;
-  private readonly eventsOfChainStmt: Database.Statement<[string], EventRow>;
+  private readonly eventsOfChainStmt: Database.Statement<[number, number, string], EventRow>;
   private readonly lastEventStmt: Database.Statement<[], { at: number | null }>;
   private readonly rawCountStmt: Database.Statement<[], { n: number }>;
   private readonly minuteFloorStmt: Database.Statement<[], { value: number }>;
@@ -90,16 +84,19 @@ export class Queries {
       LEFT JOIN chains c ON c.chain_id = e.chain_id
       WHERE e.kind IN (${FAILURE_KIND_LIST}) AND e.at >= ?
       ORDER BY e.at DESC, e.id DESC LIMIT ?`);
-    this.strategyWindowStmt = db.prepare(`
-      SELECT failure_class, role, model, strategy, SUM(attempts) AS attempts, SUM(successes) AS successes FROM strategy_rollup
-      WHERE hour >= @since AND ${strategyWhere}
-      GROUP BY failure_class, role, model, strategy ORDER BY attempts DESC, strategy`);
+    this.strategyRatesStmt = db.prepare(`
+      SELECT failure_class, strategy, SUM(attempts) AS attempts, SUM(successes) AS successes FROM strategy_rollup
+      WHERE hour >= @from AND hour < @until AND (@failureClass IS NULL OR failure_class = @failureClass)
+      GROUP BY failure_class, strategy ORDER BY attempts DESC, strategy, failure_class`);
     this.strategyTotalsStmt = db.prepare(`
       SELECT failure_class, role, model, strategy, attempts, successes FROM strategy_totals
-      WHERE ${strategyWhere} ORDER BY attempts DESC, strategy`);
+      WHERE (@failureClass IS NULL OR failure_class = @failureClass) AND (@role IS NULL OR role = @role)
+        AND (@model IS NULL OR model = @model) AND (@strategy IS NULL OR strategy = @strategy)
+      ORDER BY attempts DESC, strategy`);
     this.chainStmt = db.prepare('SELECT * FROM chains WHERE chain_id = ?');
     this.chainsStmt = db.prepare('SELECT * FROM chains WHERE first_failure_at >= ? AND first_failure_at < ? ORDER BY first_failure_at LIMIT ?');
-    this.eventsOfChainStmt = db.prepare('SELECT * FROM failure_events WHERE chain_id = ? ORDER BY at, id');
+    // Through the time index: a chain's events lie within its summary's span.
+    this.eventsOfChainStmt = db.prepare('SELECT * FROM failure_events INDEXED BY failure_events_at WHERE at >= ? AND at <= ? AND chain_id = ? ORDER BY at, id');
     this.lastEventStmt = db.prepare('SELECT MAX(at) AS at FROM failure_events');
     this.rawCountStmt = db.prepare('SELECT COUNT(*) AS n FROM failure_events');
     this.minuteFloorStmt = db.prepare(`SELECT value FROM analytics_meta WHERE key = '${MINUTE_FLOOR_KEY}'`);
@@ -173,7 +170,7 @@ export class Queries {
     return this.recentStmt.all(since, limit).map((row) => ({ ...eventFromRow(row), resolution: (row.resolution ?? null) as Resolution | null }));
   }
 
-  /** Heal attempts and successes per (failure class, role, model, strategy), most tried first. */
+  /** All-time heal attempts and successes per (failure class, role, model, strategy), most tried first: the healer's stats. */
   strategyStats(filter: StrategyFilter = {}): StrategyStatRow[] {
     const where = {
       failureClass: filter.failureClass ?? null,
@@ -181,11 +178,24 @@ export class Queries {
       model: filter.model ?? null,
       strategy: filter.strategy ?? null,
     };
-    const rows = filter.since === undefined ? this.strategyTotalsStmt.all(where) : this.strategyWindowStmt.all({ ...where, since: alignDown(filter.since, HOUR_MS) });
-    return rows.map((r) => ({
+    return this.strategyTotalsStmt.all(where).map((r) => ({
       failureClass: orNull<FailureClass>(r.failure_class),
       role: r.role,
       model: orNull<string>(r.model),
+      strategy: r.strategy,
+      attempts: r.attempts,
+      successes: r.successes,
+    }));
+  }
+
+  /**
+   * Heal attempts and successes per (failure class, strategy) in a window, by the hours the
+   * attempts fall in (the hour holding `since` counts whole), most tried first.
+   */
+  strategyRates(range: TimeRange & { failureClass?: FailureClass }): StrategyRateRow[] {
+    const until = range.until === undefined ? END_OF_TIME : range.until;
+    return this.strategyRatesStmt.all({ from: alignDown(range.since, HOUR_MS), until, failureClass: range.failureClass ?? null }).map((r) => ({
+      failureClass: orNull<FailureClass>(r.failure_class),
       strategy: r.strategy,
       attempts: r.attempts,
       successes: r.successes,
@@ -205,7 +215,8 @@ export class Queries {
 
   /** The raw events of one chain, in time order (those not compacted yet). */
   eventsOfChain(chainId: string): FailureEvent[] {
-    return this.eventsOfChainStmt.all(chainId).map(eventFromRow);
+    const chain = this.chainStmt.get(chainId);
+    return chain ? this.eventsOfChainStmt.all(chain.first_at, chain.last_at, chainId).map(eventFromRow) : [];
   }
 
   lastEventAt(): number | null {

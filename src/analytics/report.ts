@@ -4,7 +4,7 @@
  */
 import type { ResolutionFigures } from './chains';
 import type { EventKind } from './events';
-import { ClassCount, errorRatePerMinute, MINUTE_MS, StrategyStatRow, successRate } from './metrics';
+import { ClassCount, errorRatePerMinute, MINUTE_MS, StrategyRateRow, successRate } from './metrics';
 import type { FailureStore, RecentFailure } from './store';
 import type { FailureCategory } from './taxonomy';
 
@@ -73,11 +73,11 @@ export function recentFailureViews(store: FailureStore, options: { limit: number
   return store.recentFailures(options.limit, options.since).map((f) => ({ ...f, url: runUrl(options.temporalUiUrl, f.workflowId, f.runId, options.namespace) }));
 }
 
-export interface StrategyView extends StrategyStatRow {
+export interface StrategyView extends StrategyRateRow {
   successRate: number | null;
 }
 
-export function strategyViews(rows: readonly StrategyStatRow[]): StrategyView[] {
+export function strategyViews(rows: readonly StrategyRateRow[]): StrategyView[] {
   return rows.map((row) => ({ ...row, successRate: successRate(row) }));
 }
 
@@ -104,7 +104,7 @@ export function buildReport(store: FailureStore, options: ReportOptions): Analyt
     summary: buildSummary(store, options),
     classes: store.tally({ since: options.since }).byClass,
     resolution: store.resolution({ since: options.since }),
-    strategies: strategyViews(store.strategyStats({ since: options.since })),
+    strategies: strategyViews(store.strategyRates({ since: options.since, until: options.now })),
     recent: recentFailureViews(store, { limit: options.recentLimit ?? 10, since: options.since, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace }),
   };
 }

@@ -79,8 +79,17 @@ export function failureRollupDeltas(events: readonly FailureEvent[]): FailureRol
   return [...minutes.values(), ...hours.values()];
 }
 
-export interface StrategyDelta {
+/** Heal outcomes of one strategy for one class in one hour (the dashboard's windows). */
+export interface StrategyHourDelta {
   hour: number;
+  failureClass: string;
+  strategy: string;
+  attempts: number;
+  successes: number;
+}
+
+/** All-time heal outcomes of one strategy for one class, role and model (the healer's question). */
+export interface StrategyTotalDelta {
   failureClass: string;
   role: string;
   model: string;
@@ -89,19 +98,34 @@ export interface StrategyDelta {
   successes: number;
 }
 
-/** Heal attempts count per strategy; one whose outcome is `healed` is a success. */
-export function strategyDeltas(events: readonly FailureEvent[]): StrategyDelta[] {
-  const deltas = new Map<string, StrategyDelta>();
+/** Heal attempts counted per strategy; one whose outcome is `healed` is a success. */
+export function strategyDeltas(events: readonly FailureEvent[]): { hourly: StrategyHourDelta[]; totals: StrategyTotalDelta[] } {
+  const hourly = new Map<string, StrategyHourDelta>();
+  const totals = new Map<string, StrategyTotalDelta>();
   for (const event of events) {
     if (event.kind !== 'heal-attempt' || !event.strategy) continue;
-    const delta = { hour: alignDown(event.at, HOUR_MS), failureClass: event.failureClass ?? NONE, role: event.role, model: event.model ?? NONE, strategy: event.strategy };
-    const key = `${delta.hour}|${delta.failureClass}|${delta.role}|${delta.model}|${delta.strategy}`;
-    const known = deltas.get(key) ?? { ...delta, attempts: 0, successes: 0 };
-    known.attempts += 1;
-    if (event.outcome === 'healed') known.successes += 1;
-    deltas.set(key, known);
+    const success = event.outcome === 'healed' ? 1 : 0;
+    const failureClass = event.failureClass ?? NONE;
+    const hour = alignDown(event.at, HOUR_MS);
+    const hourKey = `${hour}|${failureClass}|${event.strategy}`;
+    const inHour = hourly.get(hourKey);
+    if (inHour) {
+      inHour.attempts += 1;
+      inHour.successes += success;
+    } else {
+      hourly.set(hourKey, { hour, failureClass, strategy: event.strategy, attempts: 1, successes: success });
+    }
+    const model = event.model ?? NONE;
+    const totalKey = `${failureClass}|${event.role}|${model}|${event.strategy}`;
+    const total = totals.get(totalKey);
+    if (total) {
+      total.attempts += 1;
+      total.successes += success;
+    } else {
+      totals.set(totalKey, { failureClass, role: event.role, model, strategy: event.strategy, attempts: 1, successes: success });
+    }
   }
-  return [...deltas.values()];
+  return { hourly: [...hourly.values()], totals: [...totals.values()] };
 }
 
 export interface ChainRollupDelta {

@@ -23,13 +23,8 @@ export interface EventRow {
   chain_id: string;
 }
 
-/** Drops absent optional fields instead of carrying `undefined` keys. */
-function present<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
-}
-
 export function eventFromRow(row: EventRow): FailureEvent {
-  return present({
+  const event: FailureEvent = {
     idempotencyKey: row.idempotency_key,
     at: row.at,
     missionId: row.mission_id,
@@ -39,15 +34,19 @@ export function eventFromRow(row: EventRow): FailureEvent {
     step: row.step,
     attempt: row.attempt,
     kind: row.kind as EventKind,
-    failureClass: (row.failure_class ?? undefined) as FailureClass | undefined,
-    category: row.failure_class ? categoryOf(row.failure_class as FailureClass) : undefined,
-    message: row.message ?? undefined,
-    model: row.model ?? undefined,
-    tokens: row.tokens ?? undefined,
-    strategy: row.strategy ?? undefined,
-    outcome: (row.outcome ?? undefined) as Outcome | undefined,
     chainId: row.chain_id,
-  });
+  };
+  // Absent optional fields stay absent rather than `undefined` keys.
+  if (row.failure_class !== null) {
+    event.failureClass = row.failure_class as FailureClass;
+    event.category = categoryOf(event.failureClass);
+  }
+  if (row.message !== null) event.message = row.message;
+  if (row.model !== null) event.model = row.model;
+  if (row.tokens !== null) event.tokens = row.tokens;
+  if (row.strategy !== null) event.strategy = row.strategy;
+  if (row.outcome !== null) event.outcome = row.outcome as Outcome;
+  return event;
 }
 
 /** Positional parameters of the raw insert, in column order. */
@@ -80,6 +79,7 @@ export interface ChainRow {
   role: string;
   model: string | null;
   failure_class: string | null;
+  first_at: number;
   first_failure_at: number;
   last_at: number;
   resolution: string;
@@ -92,27 +92,33 @@ export interface ChainRow {
   escalations: number;
 }
 
+/** Joins a chain's strategies in one column; validation keeps it out of strategy names. */
+export const STRATEGY_SEPARATOR = '\u001f';
+
 export function chainFromRow(row: ChainRow): ChainSummary {
-  return present({
+  const chain: ChainSummary = {
     chainId: row.chain_id,
     missionId: row.mission_id,
     workflowId: row.workflow_id,
     runId: row.run_id,
     role: row.role,
-    model: row.model ?? undefined,
-    failureClass: (row.failure_class ?? undefined) as FailureClass | undefined,
+    firstAt: row.first_at,
     firstFailureAt: row.first_failure_at,
     lastAt: row.last_at,
     resolution: row.resolution as Resolution,
-    closedAt: row.closed_at ?? undefined,
-    timeToResolutionMs: row.ttr_ms ?? undefined,
-    strategies: JSON.parse(row.strategies) as string[],
+    strategies: row.strategies === '' ? [] : row.strategies.split(STRATEGY_SEPARATOR),
     failures: row.failures,
     healAttempts: row.heal_attempts,
     rollbacks: row.rollbacks,
     escalations: row.escalations,
-  });
+  };
+  if (row.model !== null) chain.model = row.model;
+  if (row.failure_class !== null) chain.failureClass = row.failure_class as FailureClass;
+  if (row.closed_at !== null) chain.closedAt = row.closed_at;
+  if (row.ttr_ms !== null) chain.timeToResolutionMs = row.ttr_ms;
+  return chain;
 }
+
 
 export function chainToRow(chain: ChainSummary): ChainRow {
   return {
@@ -123,12 +129,13 @@ export function chainToRow(chain: ChainSummary): ChainRow {
     role: chain.role,
     model: chain.model ?? null,
     failure_class: chain.failureClass ?? null,
+    first_at: chain.firstAt,
     first_failure_at: chain.firstFailureAt,
     last_at: chain.lastAt,
     resolution: chain.resolution,
     closed_at: chain.closedAt ?? null,
     ttr_ms: chain.timeToResolutionMs ?? null,
-    strategies: JSON.stringify(chain.strategies),
+    strategies: chain.strategies.join(STRATEGY_SEPARATOR),
     failures: chain.failures,
     heal_attempts: chain.healAttempts,
     rollbacks: chain.rollbacks,

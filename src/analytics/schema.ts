@@ -4,12 +4,17 @@ import type Database from 'better-sqlite3';
  * The store's schema, as ordered migrations. A migration is never edited once released: add a
  * new one. `analytics_schema` records which have run, so opening an older file upgrades it.
  *
+ * Indexes are few on purpose: each one costs every write. Raw events have their key (duplicate
+ * detection) and time (recent failures, compaction); a chain's events are found through its
+ * summary's time span. Chains are found by first failure (windows, compaction).
+ *
  * Three layers, all written in the same transaction as the raw event:
  * - `failure_events`: raw events, kept for the retention window (`compact`), for drill-down
  *   and the recent-failures table;
- * - `failure_rollup` (per minute and per hour) and `strategy_rollup` (per hour): counts that
- *   the charts read and that outlive the raw events; `strategy_totals`: all-time heal outcomes
- *   per (class, role, model, strategy), the healer's question, answered without a scan;
+ * - `failure_rollup` (per minute and per hour) and `strategy_rollup` (per hour, class and
+ *   strategy): counts that the charts read and that outlive the raw events; `strategy_totals`:
+ *   all-time heal outcomes per (class, role, model, strategy), the healer's question, answered
+ *   without a scan;
  * - `chains` (one summary per failure chain) and `chain_rollup` (chain counts by resolution and
  *   time-to-resolution bucket, per minute and hour of first failure).
  *
@@ -41,7 +46,6 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
         chain_id TEXT NOT NULL
       );
       CREATE INDEX failure_events_at ON failure_events (at);
-      CREATE INDEX failure_events_chain ON failure_events (chain_id);
 
       CREATE TABLE failure_rollup (
         span INTEGER NOT NULL,
@@ -57,12 +61,10 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       CREATE TABLE strategy_rollup (
         hour INTEGER NOT NULL,
         failure_class TEXT NOT NULL,
-        role TEXT NOT NULL,
-        model TEXT NOT NULL,
         strategy TEXT NOT NULL,
         attempts INTEGER NOT NULL,
         successes INTEGER NOT NULL,
-        PRIMARY KEY (hour, failure_class, role, model, strategy)
+        PRIMARY KEY (hour, failure_class, strategy)
       ) WITHOUT ROWID;
 
       CREATE TABLE strategy_totals (
@@ -83,6 +85,7 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
         role TEXT NOT NULL,
         model TEXT,
         failure_class TEXT,
+        first_at INTEGER NOT NULL,
         first_failure_at INTEGER NOT NULL,
         last_at INTEGER NOT NULL,
         resolution TEXT NOT NULL,
@@ -95,7 +98,6 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
         escalations INTEGER NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX chains_first_failure ON chains (first_failure_at);
-      CREATE INDEX chains_last_at ON chains (last_at);
 
       CREATE TABLE chain_rollup (
         span INTEGER NOT NULL,

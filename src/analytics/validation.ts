@@ -3,7 +3,8 @@
  * every recorded event, and at tens of thousands of events per second zod's cost showed up as
  * the largest single item in the ingest profile.
  */
-import { EVENT_KINDS, EventKind, FailureEventInput, Outcome, OUTCOMES } from './events';
+import { EVENT_KINDS, FailureEventInput, OUTCOMES } from './events';
+import { STRATEGY_SEPARATOR } from './rows';
 import { FAILURE_CLASSES } from './taxonomy';
 
 /** Longest message kept; longer ones (e.g. long validation error lists) are cut, not refused. */
@@ -32,7 +33,7 @@ function issuesOf(value: unknown, at: string): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${at}: expected an object`];
   const event = value as Record<string, unknown>;
   const issues: string[] = [];
-  for (const key of Object.keys(event)) if (!FIELDS.has(key)) issues.push(`${at}.${key}: unknown field`);
+  for (const key in event) if (!FIELDS.has(key)) issues.push(`${at}.${key}: unknown field`);
   for (const key of REQUIRED_IDS) if (!isId(event[key])) issues.push(`${at}.${key}: expected a string of 1 to ${MAX_ID_CHARS} characters`);
   for (const key of OPTIONAL_IDS) if (event[key] !== undefined && !isId(event[key])) issues.push(`${at}.${key}: expected a string of 1 to ${MAX_ID_CHARS} characters`);
   for (const key of REQUIRED_COUNTS) if (!isCount(event[key])) issues.push(`${at}.${key}: expected a whole number >= 0`);
@@ -41,6 +42,7 @@ function issuesOf(value: unknown, at: string): string[] {
   if (event.failureClass !== undefined && !Object.hasOwn(FAILURE_CLASSES, event.failureClass as string)) issues.push(`${at}.failureClass: not a failure class`);
   if (event.outcome !== undefined && !OUTCOME_SET.has(event.outcome as string)) issues.push(`${at}.outcome: expected one of ${OUTCOMES.join(', ')}`);
   if (event.message !== undefined && typeof event.message !== 'string') issues.push(`${at}.message: expected a string`);
+  if (typeof event.strategy === 'string' && event.strategy.includes(STRATEGY_SEPARATOR)) issues.push(`${at}.strategy: contains a control character`);
   return issues;
 }
 
@@ -53,7 +55,7 @@ export function parseFailureEvents(value: unknown): ParsedEvents {
   value.forEach((item: unknown, index) => {
     const found = issuesOf(item, `events[${index}]`);
     if (found.length > 0) return issues.push(...found);
-    const event = item as FailureEventInput & { kind: EventKind; outcome?: Outcome };
+    const event = item as FailureEventInput;
     events.push(event.message !== undefined && event.message.length > MAX_MESSAGE_CHARS ? { ...event, message: event.message.slice(0, MAX_MESSAGE_CHARS) } : event);
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, events };

@@ -65,11 +65,10 @@ export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: 
   const maxTtr = Math.max(0, ...r.histogram.map((h) => h.count));
   for (const h of r.histogram) lines.push(`  ${pad(h.label, 12)}${number.format(h.count).padStart(9)}  ${bar(h.count, maxTtr)}`);
 
-  lines.push('', 'Healing strategies (healed / attempts)');
+  lines.push('', 'Healing strategies per failure class (healed / attempts)');
   if (report.strategies.length === 0) lines.push('  (none)');
   for (const st of report.strategies.slice(0, 15)) {
-    const where = `${st.strategy} · ${st.failureClass ?? 'any'} · ${st.role}${st.model ? ` · ${st.model}` : ''}`;
-    lines.push(`  ${pad(where, 56)}${`${number.format(st.successes)}/${number.format(st.attempts)}`.padStart(13)}  ${percent(st.successRate).padStart(6)}`);
+    lines.push(`  ${pad(`${st.strategy} · ${st.failureClass ?? 'any'}`, 40)}${`${number.format(st.successes)}/${number.format(st.attempts)}`.padStart(13)}  ${percent(st.successRate).padStart(6)}`);
   }
 
   lines.push('', 'Recent failures');

@@ -72,6 +72,8 @@ export function upCommand(): Command {
       onShutdownSignal(stop);
       say(`Workers running on task queues: ${TASK_QUEUE_ROLES.join(', ')}.`);
       if (endpoint.uiUrl) say(`Temporal Web UI: ${endpoint.uiUrl}`);
+      if (running.dashboardUrl) say(`Failure dashboard: ${running.dashboardUrl}${config.dashboard.token ? ' (API needs DREAMOS_DASHBOARD_TOKEN)' : ''}`);
+      say(`Memory and failure analytics: ${path.join(config.home, 'memory.db')}, ${path.join(config.home, 'analytics.db')}`);
       say(`Logs: ${path.join(config.home, 'dreamos.log')}`);
 
       if (specs.length > 0 && options.mission) {

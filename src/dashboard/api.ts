@@ -84,7 +84,7 @@ export function dashboardSnapshot(ctx: ApiContext, since: number, now: number): 
     frequency: ctx.store.frequency({ since, until: now, bucketMs: bucketFor(now - since) }),
     classes: { failures, byClass, byCategory, byKind },
     resolution: ctx.store.resolution({ since, until: now }),
-    strategies: strategyViews(ctx.store.strategyStats({ since })),
+    strategies: strategyViews(ctx.store.strategyRates({ since, until: now })),
     recent: recentFailureViews(ctx.store, { limit: RECENT_ON_PAGE, since, temporalUiUrl: ctx.temporalUiUrl, namespace: ctx.namespace }),
   };
 }
@@ -110,18 +110,16 @@ export function apiRoutes(ctx: ApiContext): Map<string, ApiHandler> {
       },
     ],
     ['/api/resolution', (params, now) => ctx.store.resolution({ since: since(params, now), until: now })],
+    ['/api/strategies', (params, now) => strategyViews(ctx.store.strategyRates({ since: since(params, now), until: now, failureClass: parseClass(params.get('failureClass')) }))],
     [
-      '/api/strategies',
-      (params, now) =>
-        strategyViews(
-          ctx.store.strategyStats({
-            since: since(params, now),
-            failureClass: parseClass(params.get('failureClass')),
-            role: optional(params.get('role')),
-            model: optional(params.get('model')),
-            strategy: optional(params.get('strategy')),
-          }),
-        ),
+      '/api/strategy-totals',
+      (params) =>
+        ctx.store.strategyStats({
+          failureClass: parseClass(params.get('failureClass')),
+          role: optional(params.get('role')),
+          model: optional(params.get('model')),
+          strategy: optional(params.get('strategy')),
+        }),
     ],
     [
       '/api/recent',

@@ -107,7 +107,8 @@ describe('agentTask on a real Temporal server', () => {
     const spec = taskSpec({
       steps: 1,
       budget: { maxAttempts: 3, maxConsecutiveFailures: 10 },
-      model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'malformed-json' }] } },
+      // Empty answers: no local repair can help, every repair costs a model call.
+      model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
     });
     const cause = await (await startAgentTask(client, spec)).result().catch((err: WorkflowFailedError) => err.cause as ApplicationFailure);
     expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ reason: 'attempt-budget', attempts: 3, healAttempts: 3 });

@@ -42,7 +42,7 @@ describe('dreamos analytics report', () => {
     expect(text).toMatch(/Resolution rate\s+100\.0% \(1 resolved · 0 abandoned · 0 open\)/);
     expect(text).toMatch(/Time to resolution\s+p50 1 m 00 s · p95 1 m 00 s/);
     expect(text).toMatch(/malformed-json\s+model-output\s+1\s+100\.0%/);
-    expect(text).toMatch(/local-repair · malformed-json · researcher · gpt-4o-mini\s+1\/1\s+100\.0%/);
+    expect(text).toMatch(/local-repair · malformed-json\s+1\/1\s+100\.0%/);
     expect(text).toContain('/namespaces/default/workflows/wf-cli/run-cli');
     expect(text).not.toContain('model-timeout');
   });

@@ -167,10 +167,16 @@ describe('metrics: strategy success rates for the healer', () => {
     expect(await strategyStats({ role: 'critic' })).toEqual([]);
   });
 
-  test('windowed stats (the dashboard) count only attempts since the given hour', () => {
+  test('windowed rates (the dashboard) count attempts per class and strategy in the hours of the window', () => {
     const store = seedStrategies();
-    store.record([event({ at: T0 + 5 * HOUR, kind: 'heal-attempt', strategy: 'decompose', outcome: 'healed' })]);
-    expect(store.strategyStats({ since: T0 + 5 * HOUR }).map((r) => r.strategy)).toEqual(['decompose']);
+    store.record([event({ at: T0 + 5 * HOUR + 20 * MINUTE, kind: 'heal-attempt', strategy: 'decompose', outcome: 'healed' })]);
+    expect(store.strategyRates({ since: T0 + 5 * HOUR + 10 * MINUTE })).toEqual([{ failureClass: 'malformed-json', strategy: 'decompose', attempts: 1, successes: 1 }]);
+    expect(store.strategyRates({ since: T0, until: T0 + HOUR })).toEqual([
+      { failureClass: 'malformed-json', strategy: 'local-repair', attempts: 6, successes: 5 },
+      { failureClass: 'malformed-json', strategy: 'reask', attempts: 6, successes: 2 },
+      { failureClass: 'malformed-json', strategy: 'regenerate', attempts: 1, successes: 1 },
+      { failureClass: 'schema-violation', strategy: 'reask', attempts: 1, successes: 1 },
+    ]);
     expect(store.strategyStats().length).toBe(5);
   });
 });

@@ -10,11 +10,21 @@ export const INVALID_MEMORY_REQUEST = 'InvalidMemoryRequest';
 const name = z.string().min(1).max(LIMITS.nameChars);
 const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);
 
+const kind = z.enum(['short', 'long']);
+
+/** What a workflow asks recallMemory for; see RecallQuery for the ranking. */
 const recallInputSchema = z.strictObject({
   namespaces: z.array(name).min(1).max(64),
+  /** Full-text query: only entries matching one of its words, best match first. */
   text: z.string().max(2_000).optional(),
+  /** Only entries carrying one of these tags. */
   tags: tags.optional(),
+  /** Default: both kinds. */
+  kinds: z.array(kind).min(1).optional(),
+  minImportance: z.number().min(0).max(1).optional(),
+  /** Default 20. */
   limit: z.number().int().min(1).max(LIMITS.recallLimit).optional(),
+  /** Budget on the total content length: the longest prefix of the ranking that fits. */
   maxChars: z.number().int().min(0).optional(),
 });
 
@@ -22,7 +32,7 @@ const writeSchema = z
   .strictObject({
     namespace: name,
     key: name.optional(),
-    kind: z.enum(['short', 'long']),
+    kind,
     content: z.string().max(LIMITS.contentChars),
     tags: tags.optional(),
     importance: z.number().min(0).max(1).optional(),
@@ -30,6 +40,12 @@ const writeSchema = z
   })
   .refine((w) => w.kind === 'short' || w.key !== undefined, { message: "a 'long' write needs a key", path: ['key'] });
 
+/**
+ * The memories of one step. `idempotencyKey` is `workflowId:step:attempt:purpose`, computed by the
+ * workflow, so Temporal's retries of the activity reuse it; `checkpointId` is the checkpoint the
+ * agent works from (a rollback to it undoes these writes). A `short` write is a turn (role default
+ * `assistant`) appended to the namespace's window; a `long` write puts its `key`.
+ */
 const rememberInputSchema = z.strictObject({ idempotencyKey: name, checkpointId: name, writes: z.array(writeSchema).max(200) });
 const checkpointInputSchema = z.strictObject({ namespaces: z.array(name).min(1).max(64), checkpointId: name, idempotencyKey: name });
 
@@ -42,9 +58,12 @@ export interface RecalledMemory {
   namespace: string;
   key: string;
   kind: MemoryKind;
+  /** Who said it, for turns; null for facts. */
+  role: string | null;
   content: string;
   tags: string[];
   importance: number;
+  /** Epoch ms of the latest write. */
   updatedAt: number;
 }
 
@@ -72,11 +91,11 @@ async function guarded<T>(activity: string, run: () => T): Promise<T> {
 
 /** Activities over the persistent memory; they run on the `nexus` queue, the single owner of the SQLite file. */
 export const createMemoryActivities = (memory: SQLiteMemory) => ({
-  /** The most relevant memories of the namespaces (text rank, then importance, then recency). */
+  /** The most relevant memories of the namespaces, best first (text rank, then importance, then recency), within `maxChars`. */
   async recallMemory(input: RecallMemoryInput): Promise<RecalledMemory[]> {
     const query = parse(recallInputSchema, input, 'recallMemory');
     return guarded('recallMemory', () =>
-      memory.recall(query).map((e) => ({ namespace: e.namespace, key: e.key, kind: e.kind, content: e.content, tags: e.tags, importance: e.importance, updatedAt: e.updatedAt })),
+      memory.recall(query).map((e) => ({ namespace: e.namespace, key: e.key, kind: e.kind, role: e.role, content: e.content, tags: e.tags, importance: e.importance, updatedAt: e.updatedAt })),
     );
   },
 
@@ -97,7 +116,7 @@ export const createMemoryActivities = (memory: SQLiteMemory) => ({
     });
   },
 
-  /** Marks the namespaces' current state as `checkpointId`, so a rollback can return to it. */
+  /** Marks the namespaces' current state as `checkpointId`, so a rollback can return to it; call it when the checkpoint is taken. */
   async checkpointMemory(input: MemoryCheckpointInput): Promise<void> {
     const { namespaces, checkpointId, idempotencyKey } = parse(checkpointInputSchema, input, 'checkpointMemory');
     return guarded('checkpointMemory', () => {
@@ -105,7 +124,7 @@ export const createMemoryActivities = (memory: SQLiteMemory) => ({
     });
   },
 
-  /** Restores the namespaces to `checkpointId`, all in one transaction. */
+  /** Restores the namespaces to `checkpointId`, all in one transaction; a retry returns the first result and undoes nothing newer. */
   async rollbackMemory(input: MemoryCheckpointInput): Promise<{ restored: number; removed: number }> {
     const { namespaces, checkpointId, idempotencyKey } = parse(checkpointInputSchema, input, 'rollbackMemory');
     return guarded('rollbackMemory', () => {

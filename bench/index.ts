@@ -1,7 +1,8 @@
 import { agentStepBenchmark } from './agent-step';
 import { analyticsBenchmark } from './analytics';
+import { healerBenchmark } from './healer';
 import { memoryBenchmark } from './memory';
 import { Benchmark } from './metric';
 
 /** Every benchmark group `npm run bench` knows, in run order. */
-export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark];
+export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark];

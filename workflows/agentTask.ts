@@ -100,7 +100,8 @@ function initialState(spec: AgentTaskSpec, now: number): AgentTaskState {
 
 /** An in-flight repair of the current step: what to send next, and why. */
 interface Repair {
-  strategy: StrategyName | 'reask';
+  /** `retry` is the naive baseline: the identical prompt again. */
+  strategy: StrategyName | 'retry';
   note: string;
   /** The step prompt the repair started from (a regenerate replaces it). */
   base: ChatMessage[];
@@ -453,23 +454,26 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
       return undefined;
     }
     if (spec.healing === 'retry') {
-      repair = { strategy: 'reask', note: 'retry the same prompt', base, messages: base };
+      repair = { strategy: 'retry', note: 'retry the same prompt', base, messages: base };
       return undefined;
     }
     const context = {
       temperature: state.temperature ?? spec.model.temperature,
-      fallbacksLeft: (spec.model.fallbacks ?? []).filter((m) => m !== state.model && !usedModels.includes(m)).length,
+      fallbacksLeft: fallbackModel(state.model ?? 'default', spec.model.fallbacks ?? [], usedModels) ? 1 : 0,
       canDecompose: canDecompose(spec.outputSchema),
     };
     const applicable = applicableStrategies(failureClass, context);
-    if (applicable.includes('local-repair') && !triedThisStep.includes('local-repair')) {
-      triedThisStep.push('local-repair');
+    // Free and never inventive, so tried on every invalid answer, reask answers included.
+    if (applicable.includes('local-repair')) {
+      if (!triedThisStep.includes('local-repair')) triedThisStep.push('local-repair');
       const repaired = repairLocally(rawAnswer, spec.outputSchema);
       tally('local-repair', repaired !== undefined);
       recorder.healAttempt(state.step, { attempt: stepAttempt, strategy: 'local-repair', healed: repaired !== undefined, model: state.model, message: repaired?.changes.join('; ') ?? 'nothing safe to repair' });
       const validation = repaired ? validateOutput(spec.outputSchema, repaired.text) : undefined;
       if (validation?.ok) return validation.value;
     }
+    // At the consecutive-failure limit the task rolls back: a repair chosen now would never run.
+    if (state.consecutiveFailures >= spec.budget.maxConsecutiveFailures) return undefined;
     const signature = errorSignature(failureClass, errors);
     signatures.push(signature);
     stats ??= await analytics.strategyStats({});

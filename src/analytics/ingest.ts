@@ -4,7 +4,7 @@ import { DreamError } from '../errors';
 import type { FailureEventInput } from './events';
 import { ChainRollupDelta, chainRollupDeltas, failureRollupDeltas, strategyDeltas } from './rollup';
 import { WATERMARK_KEY } from './retention';
-import { ChainRow, chainFromRow, chainToRow, eventParams } from './rows';
+import { ChainRow, chainFromRow, chainParams, eventParams } from './rows';
 import { describeIssues, parseFailureEvents } from './validation';
 
 /** What one `record` call did. */
@@ -54,8 +54,7 @@ export class Ingest {
     this.upsertChain = db.prepare(`
       INSERT INTO chains (chain_id, mission_id, workflow_id, run_id, role, model, failure_class, first_at, first_failure_at,
         last_at, resolution, closed_at, ttr_ms, strategies, failures, heal_attempts, rollbacks, escalations)
-      VALUES (@chain_id, @mission_id, @workflow_id, @run_id, @role, @model, @failure_class, @first_at, @first_failure_at,
-        @last_at, @resolution, @closed_at, @ttr_ms, @strategies, @failures, @heal_attempts, @rollbacks, @escalations)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (chain_id) DO UPDATE SET run_id = excluded.run_id, model = excluded.model, failure_class = excluded.failure_class,
         first_at = excluded.first_at, first_failure_at = excluded.first_failure_at, last_at = excluded.last_at,
         resolution = excluded.resolution, closed_at = excluded.closed_at, ttr_ms = excluded.ttr_ms, strategies = excluded.strategies,
@@ -105,7 +104,7 @@ export class Ingest {
       const row = this.selectChain.get(chainId);
       const before: ChainSummary | undefined = row ? chainFromRow(row) : undefined;
       const after = foldChainEvents(before, chainEvents) as ChainSummary;
-      this.upsertChain.run(chainToRow(after));
+      this.upsertChain.run(chainParams(after));
       for (const delta of chainRollupDeltas(before, after)) {
         const key = `${delta.span}|${delta.bucket}|${delta.resolution}|${delta.ttrBucket}`;
         const known = rollup.get(key);

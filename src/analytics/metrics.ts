@@ -6,7 +6,11 @@ import { EventKind, FAILURE_KINDS, isFailureKind, Outcome } from './events';
 import { categoryOf, FAILURE_CLASSES, FailureCategory, FailureClass } from './taxonomy';
 
 export const MINUTE_MS = 60_000;
+export const TEN_MINUTES_MS = 600_000;
 export const HOUR_MS = 3_600_000;
+
+/** The rollup resolutions, finest first; each divides the next. */
+export const SPANS = [MINUTE_MS, TEN_MINUTES_MS, HOUR_MS] as const;
 
 /** Event counts of one (class, kind, outcome) combination over some time range. */
 export interface TallyRow {
@@ -123,10 +127,13 @@ export function frequencySeries(rows: readonly FrequencyRow[], range: { from: nu
   return { bucketMs: range.bucketMs, buckets, series };
 }
 
-const BUCKET_CHOICES = [MINUTE_MS, 5 * MINUTE_MS, 15 * MINUTE_MS, HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS];
+const BUCKET_CHOICES = [MINUTE_MS, 5 * MINUTE_MS, TEN_MINUTES_MS, HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS];
 
-/** The finest bucket that keeps a window to at most `maxBuckets` bars. */
-export function bucketFor(windowMs: number, maxBuckets = 96): number {
+/**
+ * The finest bucket that keeps a window to at most `maxBuckets` bars: 1 h in minutes, 6 h in
+ * ten minutes, 24 h in hours, 7 d in 6-hour bars (each read from the matching rollup).
+ */
+export function bucketFor(windowMs: number, maxBuckets = 60): number {
   return BUCKET_CHOICES.find((b) => windowMs / b <= maxBuckets) ?? BUCKET_CHOICES[BUCKET_CHOICES.length - 1];
 }
 
@@ -168,17 +175,20 @@ export interface RangePart {
 }
 
 /**
- * Splits [from, until) into minute-rollup edges and an hour-rollup body, so long windows read
- * few rows yet stay exact to the minute. `from` is rounded down to its minute.
+ * Splits [from, until) (whole minutes) into reads of the coarsest rollups that fit: minutes up
+ * to the first ten-minute boundary, ten-minute buckets up to the first hour, hours for the body,
+ * then back down at the end. Long windows read few rows yet stay exact to the minute.
  */
-export function rangeParts(from: number, until: number): RangePart[] {
-  const start = alignDown(from, MINUTE_MS);
-  const bodyStart = Math.ceil(start / HOUR_MS) * HOUR_MS;
-  const bodyEnd = alignDown(until, HOUR_MS);
-  if (bodyEnd <= bodyStart) return start < until ? [{ span: MINUTE_MS, from: start, until }] : [];
-  const parts: RangePart[] = [];
-  if (start < bodyStart) parts.push({ span: MINUTE_MS, from: start, until: bodyStart });
-  parts.push({ span: HOUR_MS, from: bodyStart, until: bodyEnd });
-  if (bodyEnd < until) parts.push({ span: MINUTE_MS, from: bodyEnd, until });
-  return parts;
+export function rangeParts(from: number, until: number, level = 0): RangePart[] {
+  const span = SPANS[level];
+  if (level === SPANS.length - 1) return from < until ? [{ span, from, until }] : [];
+  const next = SPANS[level + 1];
+  const innerFrom = Math.ceil(from / next) * next;
+  const innerUntil = alignDown(until, next);
+  if (innerFrom >= innerUntil) return from < until ? [{ span, from, until }] : [];
+  return [
+    ...(from < innerFrom ? [{ span, from, until: innerFrom }] : []),
+    ...rangeParts(innerFrom, innerUntil, level + 1),
+    ...(innerUntil < until ? [{ span, from: innerUntil, until }] : []),
+  ];
 }

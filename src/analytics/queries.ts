@@ -9,6 +9,7 @@ import {
   HOUR_MS,
   MINUTE_MS,
   RangePart,
+  TEN_MINUTES_MS,
   rangeParts,
   StrategyRateRow,
   StrategyStatRow,
@@ -16,7 +17,7 @@ import {
   Tally,
   TallyRow,
 } from './metrics';
-import { MINUTE_FLOOR_KEY } from './retention';
+import { MINUTE_FLOOR_KEY, TEN_MINUTE_FLOOR_KEY } from './retention';
 import { NO_TTR, TTR_LABELS, ttrBar } from './rollup';
 import { ChainRow, chainFromRow, EventRow, eventFromRow, orNull } from './rows';
 import type { FailureClass } from './taxonomy';
@@ -65,7 +66,7 @@ export class Queries {
   private readonly eventsOfChainStmt: Database.Statement<[number, number, string], EventRow>;
   private readonly lastEventStmt: Database.Statement<[], { at: number | null }>;
   private readonly rawCountStmt: Database.Statement<[], { n: number }>;
-  private readonly minuteFloorStmt: Database.Statement<[], { value: number }>;
+  private readonly floorStmt: Database.Statement<[string], { value: number }>;
 
   constructor(db: Database.Database) {
     this.tallyStmt = db.prepare(`
@@ -99,19 +100,24 @@ export class Queries {
     this.eventsOfChainStmt = db.prepare('SELECT * FROM failure_events INDEXED BY failure_events_at WHERE at >= ? AND at <= ? AND chain_id = ? ORDER BY at, id');
     this.lastEventStmt = db.prepare('SELECT MAX(at) AS at FROM failure_events');
     this.rawCountStmt = db.prepare('SELECT COUNT(*) AS n FROM failure_events');
-    this.minuteFloorStmt = db.prepare(`SELECT value FROM analytics_meta WHERE key = '${MINUTE_FLOOR_KEY}'`);
+    this.floorStmt = db.prepare('SELECT value FROM analytics_meta WHERE key = ?');
   }
 
   /**
    * The rollup reads that answer a range: exact to the minute where minute rollups are kept,
-   * widened to whole hours where compaction has removed them.
+   * widened to the next coarser span where compaction has removed the finer one.
    */
   protected partsOf(range: TimeRange): RangePart[] {
     let from = alignDown(range.since, MINUTE_MS);
     let until = range.until === undefined ? END_OF_TIME : Math.ceil(range.until / MINUTE_MS) * MINUTE_MS;
-    const minuteFloor = this.minuteFloorStmt.get()?.value ?? 0;
-    if (from < minuteFloor) from = alignDown(from, HOUR_MS);
-    if (until < minuteFloor) until = Math.ceil(until / HOUR_MS) * HOUR_MS;
+    const floors: [number, number][] = [
+      [this.floorStmt.get(MINUTE_FLOOR_KEY)?.value ?? 0, TEN_MINUTES_MS],
+      [this.floorStmt.get(TEN_MINUTE_FLOOR_KEY)?.value ?? 0, HOUR_MS],
+    ];
+    for (const [floor, coarser] of floors) {
+      if (from < floor) from = alignDown(from, coarser);
+      if (until < floor) until = Math.ceil(until / coarser) * coarser;
+    }
     return rangeParts(from, until);
   }
 
@@ -133,7 +139,7 @@ export class Queries {
   frequency(range: TimeRange & { bucketMs: number }): FrequencySeries {
     const until = range.until ?? Date.now();
     const from = alignDown(range.since, range.bucketMs);
-    const span = range.bucketMs % HOUR_MS === 0 ? HOUR_MS : MINUTE_MS;
+    const span = [HOUR_MS, TEN_MINUTES_MS].find((s) => range.bucketMs % s === 0) ?? MINUTE_MS;
     const rows: FrequencyRow[] = this.frequencyStmt
       .all({ bucketMs: range.bucketMs, span, from, until })
       .map((r) => ({ bucket: r.bucket, failureClass: orNull<FailureClass>(r.failure_class), count: r.count }));

@@ -4,8 +4,8 @@
  */
 import type { ResolutionFigures } from './chains';
 import type { EventKind } from './events';
-import { ClassCount, errorRatePerMinute, MINUTE_MS, StrategyRateRow, successRate } from './metrics';
-import type { FailureStore, RecentFailure } from './store';
+import { ClassCount, errorRatePerMinute, MINUTE_MS, StrategyRateRow, successRate, Tally } from './metrics';
+import type { FailureStore, RecentFailure, ResolutionReport } from './store';
 import type { FailureCategory } from './taxonomy';
 
 export interface SummaryOptions {
@@ -34,12 +34,18 @@ export interface AnalyticsSummary {
   lastEventAt: number | null;
 }
 
-export function buildSummary(store: FailureStore, options: SummaryOptions): AnalyticsSummary {
+/** What a summary is made of, for callers that already queried the window's tally and resolution. */
+export interface SummaryParts {
+  window: Tally;
+  resolution: ResolutionReport;
+}
+
+export function buildSummary(store: FailureStore, options: SummaryOptions, parts?: SummaryParts): AnalyticsSummary {
   const now = options.now ?? Date.now();
   const errorWindowMs = options.errorWindowMs ?? 5 * MINUTE_MS;
-  const window = store.tally({ since: options.since });
-  const recent = store.tally({ since: now - errorWindowMs });
-  const { histogram: _histogram, ...resolution } = store.resolution({ since: options.since });
+  const window = parts?.window ?? store.tally({ since: options.since, until: now });
+  const recent = store.tally({ since: now - errorWindowMs, until: now });
+  const { histogram: _histogram, ...resolution } = parts?.resolution ?? store.resolution({ since: options.since, until: now });
   return {
     generatedAt: now,
     window: { since: options.since, until: now },
@@ -100,10 +106,13 @@ export interface ReportOptions extends SummaryOptions {
 }
 
 export function buildReport(store: FailureStore, options: ReportOptions): AnalyticsReport {
+  const until = options.now ?? Date.now();
+  const window = store.tally({ since: options.since, until });
+  const resolution = store.resolution({ since: options.since, until });
   return {
-    summary: buildSummary(store, options),
-    classes: store.tally({ since: options.since }).byClass,
-    resolution: store.resolution({ since: options.since }),
+    summary: buildSummary(store, { ...options, now: until }, { window, resolution }),
+    classes: window.byClass,
+    resolution,
     strategies: strategyViews(store.strategyRates({ since: options.since, until: options.now })),
     recent: recentFailureViews(store, { limit: options.recentLimit ?? 10, since: options.since, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace }),
   };

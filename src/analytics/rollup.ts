@@ -4,10 +4,7 @@
  */
 import type { ChainSummary, Resolution } from './chains';
 import type { FailureEvent } from './events';
-import { alignDown, HOUR_MS, MINUTE_MS } from './metrics';
-
-/** The two rollup resolutions: minutes for short windows, hours for long ones. */
-export const SPANS = [MINUTE_MS, HOUR_MS] as const;
+import { alignDown, HOUR_MS, MINUTE_MS, SPANS } from './metrics';
 
 /** Upper bounds (ms, exclusive) of the time-to-resolution chart's bars; the last bar is open. */
 export const TTR_BOUNDS_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 3_600_000] as const;
@@ -48,7 +45,7 @@ export interface FailureRollupDelta {
   tokens: number;
 }
 
-/** Minute deltas first, then hour deltas from them: each event is keyed once. */
+/** Minute deltas first, then each coarser span from the one below: each event is keyed once. */
 export function failureRollupDeltas(events: readonly FailureEvent[]): FailureRollupDelta[] {
   const minutes = new Map<string, FailureRollupDelta>();
   for (const event of events) {
@@ -64,19 +61,23 @@ export function failureRollupDeltas(events: readonly FailureEvent[]): FailureRol
       minutes.set(key, { span: MINUTE_MS, bucket, failureClass, kind: event.kind, outcome, count: 1, tokens: event.tokens ?? 0 });
     }
   }
-  const hours = new Map<string, FailureRollupDelta>();
-  for (const minute of minutes.values()) {
-    const bucket = alignDown(minute.bucket, HOUR_MS);
-    const key = `${bucket}|${minute.failureClass}|${minute.kind}|${minute.outcome}`;
-    const known = hours.get(key);
-    if (known) {
-      known.count += minute.count;
-      known.tokens += minute.tokens;
-    } else {
-      hours.set(key, { ...minute, span: HOUR_MS, bucket });
+  const levels = [[...minutes.values()]];
+  for (const span of SPANS.slice(1)) {
+    const coarser = new Map<string, FailureRollupDelta>();
+    for (const finer of levels[levels.length - 1]) {
+      const bucket = alignDown(finer.bucket, span);
+      const key = `${bucket}|${finer.failureClass}|${finer.kind}|${finer.outcome}`;
+      const known = coarser.get(key);
+      if (known) {
+        known.count += finer.count;
+        known.tokens += finer.tokens;
+      } else {
+        coarser.set(key, { ...finer, span, bucket });
+      }
     }
+    levels.push([...coarser.values()]);
   }
-  return [...minutes.values(), ...hours.values()];
+  return levels.flat();
 }
 
 /** Heal outcomes of one strategy for one class in one hour (the dashboard's windows). */

@@ -120,27 +120,28 @@ export function chainFromRow(row: ChainRow): ChainSummary {
 }
 
 
-export function chainToRow(chain: ChainSummary): ChainRow {
-  return {
-    chain_id: chain.chainId,
-    mission_id: chain.missionId,
-    workflow_id: chain.workflowId,
-    run_id: chain.runId,
-    role: chain.role,
-    model: chain.model ?? null,
-    failure_class: chain.failureClass ?? null,
-    first_at: chain.firstAt,
-    first_failure_at: chain.firstFailureAt,
-    last_at: chain.lastAt,
-    resolution: chain.resolution,
-    closed_at: chain.closedAt ?? null,
-    ttr_ms: chain.timeToResolutionMs ?? null,
-    strategies: chain.strategies.join(STRATEGY_SEPARATOR),
-    failures: chain.failures,
-    heal_attempts: chain.healAttempts,
-    rollbacks: chain.rollbacks,
-    escalations: chain.escalations,
-  };
+/** Positional parameters of the chain upsert, in column order. */
+export function chainParams(chain: ChainSummary): (string | number | null)[] {
+  return [
+    chain.chainId,
+    chain.missionId,
+    chain.workflowId,
+    chain.runId,
+    chain.role,
+    chain.model ?? null,
+    chain.failureClass ?? null,
+    chain.firstAt,
+    chain.firstFailureAt,
+    chain.lastAt,
+    chain.resolution,
+    chain.closedAt ?? null,
+    chain.timeToResolutionMs ?? null,
+    chain.strategies.join(STRATEGY_SEPARATOR),
+    chain.failures,
+    chain.healAttempts,
+    chain.rollbacks,
+    chain.escalations,
+  ];
 }
 
 /** A rollup key column back to an optional value. */

@@ -11,12 +11,12 @@ import type Database from 'better-sqlite3';
  * Three layers, all written in the same transaction as the raw event:
  * - `failure_events`: raw events, kept for the retention window (`compact`), for drill-down
  *   and the recent-failures table;
- * - `failure_rollup` (per minute and per hour) and `strategy_rollup` (per hour, class and
+ * - `failure_rollup` (per minute, ten minutes and hour) and `strategy_rollup` (per hour, class and
  *   strategy): counts that the charts read and that outlive the raw events; `strategy_totals`:
  *   all-time heal outcomes per (class, role, model, strategy), the healer's question, answered
  *   without a scan;
  * - `chains` (one summary per failure chain) and `chain_rollup` (chain counts by resolution and
- *   time-to-resolution bucket, per minute and hour of first failure).
+ *   time-to-resolution bucket, per minute, ten minutes and hour of first failure).
  *
  * `compact` (see retention.ts) deletes old raw events, minute rollups, hour rollups and chain
  * summaries; the coarser layers keep the figures.

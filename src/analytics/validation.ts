@@ -46,6 +46,31 @@ function issuesOf(value: unknown, at: string): string[] {
   return issues;
 }
 
+/**
+ * A copy with every field in one order (absent ones undefined): events arrive in many shapes,
+ * and one shape keeps the rest of the write path's property reads fast.
+ */
+function normalized(e: FailureEventInput): FailureEventInput {
+  return {
+    idempotencyKey: e.idempotencyKey,
+    at: e.at,
+    missionId: e.missionId,
+    workflowId: e.workflowId,
+    runId: e.runId,
+    role: e.role,
+    step: e.step,
+    attempt: e.attempt,
+    kind: e.kind,
+    failureClass: e.failureClass,
+    message: e.message !== undefined && e.message.length > MAX_MESSAGE_CHARS ? e.message.slice(0, MAX_MESSAGE_CHARS) : e.message,
+    model: e.model,
+    tokens: e.tokens,
+    strategy: e.strategy,
+    outcome: e.outcome,
+    chainId: e.chainId,
+  };
+}
+
 /** Validates a batch; long messages are cut to MAX_MESSAGE_CHARS. */
 export function parseFailureEvents(value: unknown): ParsedEvents {
   if (!Array.isArray(value)) return { ok: false, issues: ['events: expected an array'] };
@@ -55,8 +80,7 @@ export function parseFailureEvents(value: unknown): ParsedEvents {
   value.forEach((item: unknown, index) => {
     const found = issuesOf(item, `events[${index}]`);
     if (found.length > 0) return issues.push(...found);
-    const event = item as FailureEventInput;
-    events.push(event.message !== undefined && event.message.length > MAX_MESSAGE_CHARS ? { ...event, message: event.message.slice(0, MAX_MESSAGE_CHARS) } : event);
+    events.push(normalized(item as FailureEventInput));
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, events };
 }

@@ -6,13 +6,14 @@ import { submitCommand } from './submit';
 import { controlCommands, historyCommand, statusCommand } from './inspect';
 import { workerCommand } from './worker';
 import { analyticsCommand } from './analytics';
+import { memoryCommand } from './memory';
 
 function program(): Command {
   const root = new Command('dreamos')
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

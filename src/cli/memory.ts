@@ -33,15 +33,27 @@ function parseImportance(value: string): number {
   return n;
 }
 
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw usage('--limit', value, 'a positive whole number', '10');
-  return n;
+function wholeNumber(option: string, min: number, example: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw usage(option, value, min === 0 ? 'a whole number' : 'a positive whole number', example);
+    return n;
+  };
 }
 
 function describeEntry(e: MemoryEntry): string {
   const tags = e.tags.length > 0 ? ` #${e.tags.join(' #')}` : '';
   return `${e.namespace} ${e.key} [${e.kind} ${e.importance.toFixed(2)}${tags}] ${e.content.replace(/\s+/g, ' ')}`;
+}
+
+interface RecallOptions {
+  text?: string;
+  tags?: string[];
+  kind?: MemoryKind;
+  minImportance?: number;
+  limit?: number;
+  maxChars?: number;
+  json?: boolean;
 }
 
 export function memoryCommand(): Command {
@@ -83,11 +95,22 @@ export function memoryCommand(): Command {
     .argument('<ns...>', 'namespaces to search')
     .option('--text <text>', 'full-text query; ranks by text match before importance and recency')
     .option('--tags <tags>', 'keep memories with at least one of these comma-separated tags', parseTags)
-    .option('--limit <n>', 'at most this many memories (default 20)', parseLimit)
+    .addOption(new Option('--kind <kind>', 'only long-term facts or short-term turns').choices(['long', 'short']))
+    .option('--min-importance <n>', 'only memories at least this important, 0..1', parseImportance)
+    .option('--limit <n>', 'at most this many memories (default 20, at most 1000)', wholeNumber('--limit', 1, '10'))
+    .option('--max-chars <n>', 'stop before the memories\' content exceeds this many characters', wholeNumber('--max-chars', 0, '4000'))
     .option('--json', 'print JSON instead of one line per memory')
-    .action((namespaces: string[], options: { text?: string; tags?: string[]; limit?: number; json?: boolean }, command: Command) =>
+    .action((namespaces: string[], options: RecallOptions, command: Command) =>
       withMemory(command, (m) => {
-        const entries = m.recall({ namespaces, text: options.text, tags: options.tags, limit: options.limit });
+        const entries = m.recall({
+          namespaces,
+          text: options.text,
+          tags: options.tags,
+          kinds: options.kind === undefined ? undefined : [options.kind],
+          minImportance: options.minImportance,
+          limit: options.limit,
+          maxChars: options.maxChars,
+        });
         if (options.json) say(JSON.stringify(entries, null, 2));
         else if (entries.length === 0) say('no memories match');
         else entries.forEach((e) => say(describeEntry(e)));
@@ -102,30 +125,35 @@ export function memoryCommand(): Command {
     .action((file: string, options: { namespace?: string }, command: Command) =>
       withMemory(command, (m) => {
         const result = m.exportSnapshot(file, { namespace: options.namespace });
-        say(`exported ${result.entries} memories to ${file} (sha256 ${result.checksum})`);
+        say(`exported ${result.entries} memories of ${result.namespaces.length} namespace(s) to ${file} (sha256 ${result.checksum})`);
       }),
     );
 
   memory
     .command('import')
-    .description('Replace the namespaces a snapshot contains with its memories; a damaged snapshot changes nothing')
+    .description('Make the namespaces a snapshot covers hold exactly its memories; a damaged snapshot changes nothing')
     .argument('<file>', 'snapshot file written by `dreamos memory export`')
     .action((file: string, _options: object, command: Command) =>
       withMemory(command, (m) => {
         const result = m.importSnapshot(file);
-        say(`imported ${result.entries} memories into ${result.namespaces.length} namespace(s): ${result.namespaces.join(', ')}`);
+        say(`imported ${result.entries} memories into ${result.namespaces.length} namespace(s) (${result.written} written, ${result.removed} removed): ${result.namespaces.join(', ')}`);
       }),
     );
 
   memory
     .command('stats')
     .description('Print counts and the size of the memory database')
-    .action((_options: object, command: Command) =>
+    .option('--verify', 'also check the file, the full-text index and the journal agree (reads everything)')
+    .action((options: { verify?: boolean }, command: Command) =>
       withMemory(command, (m) => {
         const s = m.stats();
         say(`${m.file}`);
         say(`entries ${s.entries} (long-term ${s.longTerm}, short-term ${s.shortTerm}) in ${s.namespaces} namespace(s)`);
         say(`versions ${s.versions} · ${(s.fileBytes / 1024).toFixed(1)} KiB`);
+        if (!options.verify) return;
+        const { ok, problems } = m.verify();
+        if (ok) return say('verify: ok');
+        throw new DreamError('MEMORY_CORRUPT', `Memory database ${m.file} fails verification: ${problems.join('; ')}.`, 'Restore it from a snapshot (`dreamos memory import <file>`) into a new --db file, or delete it to start afresh.');
       }),
     );
 

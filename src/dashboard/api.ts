@@ -35,7 +35,7 @@ export function parseSince(text: string | null, now: number, defaultWindowMs: nu
 function parseBucket(text: string | null, windowMs: number): number {
   if (text === null || text === '') return bucketFor(windowMs);
   const ms = tryDuration(text);
-  if (ms === undefined || ms % MINUTE_MS !== 0) throw badRequest(`bucket=${text} is not a whole number of minutes.`, 'Use bucket=1m, 5m, 15m, 1h or 1d.');
+  if (ms === undefined || ms % MINUTE_MS !== 0) throw badRequest(`bucket=${text} is not a whole number of minutes.`, 'Use bucket=1m, 5m, 10m, 1h or 1d.');
   if (windowMs / ms > 2_000) throw badRequest(`bucket=${text} makes more than 2000 buckets for this window.`, 'Choose a larger bucket or a shorter window.');
   return ms;
 }
@@ -78,12 +78,14 @@ export interface DashboardSnapshot {
 export const RECENT_ON_PAGE = 15;
 
 export function dashboardSnapshot(ctx: ApiContext, since: number, now: number): DashboardSnapshot {
-  const { byClass, byCategory, byKind, failures } = ctx.store.tally({ since, until: now });
+  const window = ctx.store.tally({ since, until: now });
+  const resolution = ctx.store.resolution({ since, until: now });
+  const { byClass, byCategory, byKind, failures } = window;
   return {
-    summary: buildSummary(ctx.store, { since, now }),
+    summary: buildSummary(ctx.store, { since, now }, { window, resolution }),
     frequency: ctx.store.frequency({ since, until: now, bucketMs: bucketFor(now - since) }),
     classes: { failures, byClass, byCategory, byKind },
-    resolution: ctx.store.resolution({ since, until: now }),
+    resolution,
     strategies: strategyViews(ctx.store.strategyRates({ since, until: now })),
     recent: recentFailureViews(ctx.store, { limit: RECENT_ON_PAGE, since, temporalUiUrl: ctx.temporalUiUrl, namespace: ctx.namespace }),
   };

@@ -3,7 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DreamError } from '../errors';
 import { idempotencyConflict, MEMORY_ERRORS } from './errors';
-import { putValue, removeKey, restoreValue } from './journal';
+import { applySnapshot } from './apply';
+import { putValue, removeKey } from './journal';
 import { planRecall, withinBudget } from './recall';
 import { rollbackNamespace } from './rollback';
 import { EntryRow, toEntry, toVersion } from './rows';
@@ -81,7 +82,11 @@ export class SQLiteMemory {
     checkName('namespace', ns);
     checkName('key', key);
     const normalized = normalizeValue(value);
-    return this.once(`put of "${key}" in "${ns}"`, meta, this.entryCodec, () => putValue(this.st, ns, key, normalized, meta?.checkpointId ?? null, this.now())).entry;
+    return this.once(`put of "${key}" in "${ns}"`, meta, this.entryCodec, () => {
+      const now = this.now();
+      this.markFirstWriteOf(ns, meta, now);
+      return putValue(this.st, ns, key, normalized, meta?.checkpointId ?? null, now);
+    }).entry;
   }
 
   get(ns: string, key: string): MemoryEntry | undefined {
@@ -94,7 +99,11 @@ export class SQLiteMemory {
   delete(ns: string, key: string, meta?: WriteMeta): boolean {
     checkName('namespace', ns);
     checkName('key', key);
-    return this.once(`delete of "${key}" in "${ns}"`, meta, JSON_CODEC as Codec<boolean>, () => removeKey(this.st, ns, key, 'delete', meta?.checkpointId ?? null, this.now()));
+    return this.once(`delete of "${key}" in "${ns}"`, meta, JSON_CODEC as Codec<boolean>, () => {
+      const now = this.now();
+      this.markFirstWriteOf(ns, meta, now);
+      return removeKey(this.st, ns, key, 'delete', meta?.checkpointId ?? null, now);
+    });
   }
 
   /** Appends a turn to the short-term window of a namespace, dropping the oldest beyond the window. */
@@ -103,6 +112,7 @@ export class SQLiteMemory {
     const value = normalizeTurn(turn);
     return this.once(`turn in "${ns}"`, meta, this.entryCodec, () => {
       const now = this.now();
+      this.markFirstWriteOf(ns, meta, now);
       const checkpointId = meta?.checkpointId ?? null;
       const key = `turn-${String(this.st.lastSeq.get()!.seq + 1).padStart(12, '0')}`;
       const written = putValue(this.st, ns, key, value, checkpointId, now);
@@ -141,7 +151,10 @@ export class SQLiteMemory {
     return this.st.history.all(ns, key).map(toVersion);
   }
 
-  /** Records the namespace's state now as checkpoint `checkpointId`. Marking a live checkpoint again changes nothing. */
+  /**
+   * Records the namespace's state now as checkpoint `checkpointId`. Marking a live checkpoint again
+   * changes nothing. A write tagged with a checkpoint that is not marked yet marks it just before itself.
+   */
   markCheckpoint(ns: string, checkpointId: string, meta?: WriteMeta): void {
     checkName('namespace', ns);
     checkName('checkpoint id', checkpointId);
@@ -167,36 +180,32 @@ export class SQLiteMemory {
     return this.once('transaction', meta, JSON_CODEC as Codec<T>, fn);
   }
 
-  /** Writes a namespace (or everything) to a JSON snapshot file, atomically. */
-  exportSnapshot(file: string, options: { namespace?: string } = {}): { entries: number; checksum: string } {
+  /**
+   * Writes a namespace (or every namespace) to a JSON snapshot file, atomically, from one
+   * consistent read. The snapshot covers the namespace even when it is empty.
+   */
+  exportSnapshot(file: string, options: { namespace?: string } = {}): { entries: number; namespaces: string[]; checksum: string } {
     this.live();
-    const rows = options.namespace === undefined ? this.st.exportAll.iterate() : this.st.exportNamespace.iterate(checkName('namespace', options.namespace));
-    const lines: string[] = [];
-    for (const row of rows) lines.push(canonicalEntry(toEntry(row)));
-    const { text, checksum } = renderSnapshot(lines, new Date(this.now()));
+    const ns = options.namespace === undefined ? undefined : checkName('namespace', options.namespace);
+    const { namespaces, lines } = this.db.transaction(() => ({
+      namespaces: ns === undefined ? this.st.namespaces.all().map((r) => r.namespace) : [ns],
+      lines: (ns === undefined ? this.st.exportAll.all() : this.st.exportNamespace.all(ns)).map((row) => canonicalEntry(toEntry(row))),
+    }))();
+    const { text, checksum } = renderSnapshot(namespaces, lines, new Date(this.now()));
     writeFileAtomic(file, text);
-    return { entries: lines.length, checksum };
+    return { entries: lines.length, namespaces, checksum };
   }
 
   /**
-   * Replaces every namespace the snapshot contains with its entries, in one transaction, journaled
-   * as op `import` (so a rollback can undo it). The snapshot is verified in full first; a bad one changes nothing.
+   * Makes every namespace the snapshot covers hold exactly the snapshot's entries, in one
+   * transaction, journaled as op `import` (so a rollback can undo it); other namespaces are left
+   * alone. The snapshot is verified in full first: a bad one is a DreamError and changes nothing.
    */
-  importSnapshot(file: string): { entries: number; namespaces: string[] } {
+  importSnapshot(file: string): { entries: number; namespaces: string[]; written: number; removed: number } {
     this.live();
-    const entries = readSnapshot(file);
-    const namespaces = [...new Set(entries.map((e) => e.namespace))].sort();
-    this.inTransaction(() => {
-      const now = this.now();
-      const incoming = new Set(entries.map((e) => JSON.stringify([e.namespace, e.key])));
-      for (const ns of namespaces) {
-        for (const { key } of this.st.keysOf.all(ns)) {
-          if (!incoming.has(JSON.stringify([ns, key]))) removeKey(this.st, ns, key, 'import', null, now);
-        }
-      }
-      for (const { namespace, key, ...value } of entries) restoreValue(this.st, namespace, key, 'import', value, null, now);
-    });
-    return { entries: entries.length, namespaces };
+    const snapshot = readSnapshot(file);
+    const applied = this.inTransaction(() => applySnapshot(this.st, snapshot, this.now()));
+    return { entries: snapshot.entries.length, namespaces: [...snapshot.namespaces].sort(), ...applied };
   }
 
   stats(): MemoryStats {
@@ -236,13 +245,15 @@ export class SQLiteMemory {
   };
 
   /**
-   * Runs a write in a transaction (joining the caller's, if any). With an idempotency key the
+   * Runs a write in its own transaction, or in a savepoint of the caller's, so a failed write leaves
+   * nothing behind even when the caller catches the error and goes on. With an idempotency key the
    * write happens at most once: the key and the result are recorded in the same transaction.
    */
   private once<R>(operation: string, meta: WriteMeta | undefined, codec: Codec<R>, write: () => R): R {
     this.live();
     const key = meta?.idempotencyKey;
     if (key !== undefined) checkName('idempotency key', key);
+    if (meta?.checkpointId !== undefined) checkName('checkpoint id', meta.checkpointId);
     const run = () => {
       if (key === undefined) return write();
       const prior = this.st.applied.get(key);
@@ -254,7 +265,12 @@ export class SQLiteMemory {
       this.st.recordApplied.run(key, operation, codec.encode(result), this.now());
       return result;
     };
-    return this.db.inTransaction ? run() : this.inTransaction(run);
+    return this.inTransaction(run);
+  }
+
+  /** A write tagged with a checkpoint not yet marked in its namespace marks it at the journal's current end. */
+  private markFirstWriteOf(ns: string, meta: WriteMeta | undefined, now: number): void {
+    if (meta?.checkpointId !== undefined) this.st.markCheckpoint.run(ns, meta.checkpointId, this.st.lastSeq.get()!.seq, now);
   }
 
   private recallStatement(sql: string): Database.Statement<unknown[], EntryRow> {

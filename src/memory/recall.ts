@@ -48,14 +48,32 @@ function byRank(query: NormalizedRecall): RecallPlan {
   return { sql, params: [...params, query.limit] };
 }
 
-function byText(query: NormalizedRecall, match: string): RecallPlan {
+/** The full-text token of a namespace; must agree with NS_TOKEN_SQL in schema.ts (the tokenizer folds case). */
+export function namespaceToken(namespace: string): string {
+  return `n${Buffer.from(namespace, 'utf8').toString('hex')}`;
+}
+
+/**
+ * The FTS5 expression of a text recall: the words, in the content column only, intersected with
+ * the namespaces' tokens — so only the namespaces' matches are ranked, however common the words.
+ */
+export function textMatch(namespaces: string[], words: string): string {
+  return `(${namespaces.map((ns) => `ns_token : "${namespaceToken(ns)}"`).join(' OR ')}) AND content : (${words})`;
+}
+
+/**
+ * With text: rank the matches by bm25 (the namespace column weighs nothing) then importance and
+ * recency, carrying only the sort keys; whole rows are read for the winners alone.
+ */
+function byText(query: NormalizedRecall, words: string): RecallPlan {
   const where = filters(query, 'e.');
   const columns = ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
-  const sql =
-    `SELECT ${columns} FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid ` +
-    `WHERE entries_fts MATCH ? AND e.namespace IN (${marks(query.namespaces.length)}) AND ${where.sql} ` +
-    `ORDER BY bm25(entries_fts), e.importance DESC, e.updated_at DESC, e.version DESC LIMIT ?`;
-  return { sql, params: [match, ...query.namespaces, ...where.params, query.limit] };
+  const ranked =
+    'SELECT e.id AS id, bm25(entries_fts, 1.0, 0.0) AS score, e.importance AS importance, e.updated_at AS updated_at, e.version AS version ' +
+    `FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid WHERE entries_fts MATCH ? AND ${where.sql} ` +
+    `ORDER BY score, ${RANK_ORDER} LIMIT ?`;
+  const sql = `SELECT ${columns} FROM (${ranked}) r CROSS JOIN entries e ON e.id = r.id ORDER BY r.score, r.importance DESC, r.updated_at DESC, r.version DESC`;
+  return { sql, params: [textMatch(query.namespaces, words), ...where.params, query.limit] };
 }
 
 /** The plan for a recall, or undefined when it cannot match anything (text without words). */

@@ -9,6 +9,12 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * SQL for the full-text token of a namespace: `n` + the hex of its UTF-8 bytes, one alphanumeric
+ * token that no other namespace shares. Must agree with `namespaceToken` in recall.ts.
+ */
+const NS_TOKEN_SQL = (column: string) => `'n' || hex(${column})`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -26,6 +32,9 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL,
         version INTEGER NOT NULL,
+        -- The namespace as one full-text token, so a text recall intersects the namespace's postings
+        -- instead of ranking matches from every namespace (see namespaceToken in recall.ts).
+        ns_token TEXT GENERATED ALWAYS AS (${NS_TOKEN_SQL('namespace')}) VIRTUAL,
         UNIQUE (namespace, key)
       );
       -- recall walks this index in rank order and stops at the limit; kind is here so filtering on it needs no row read.
@@ -33,16 +42,16 @@ export const MIGRATIONS: readonly Migration[] = [
       -- short-term window trimming and list by kind.
       CREATE INDEX entries_kind ON entries (namespace, kind, updated_at DESC, version DESC);
 
-      CREATE VIRTUAL TABLE entries_fts USING fts5(content, content = 'entries', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+      CREATE VIRTUAL TABLE entries_fts USING fts5(content, ns_token, content = 'entries', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
       CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
-        INSERT INTO entries_fts (rowid, content) VALUES (new.id, new.content);
+        INSERT INTO entries_fts (rowid, content, ns_token) VALUES (new.id, new.content, ${NS_TOKEN_SQL('new.namespace')});
       END;
       CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
-        INSERT INTO entries_fts (entries_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO entries_fts (entries_fts, rowid, content, ns_token) VALUES ('delete', old.id, old.content, ${NS_TOKEN_SQL('old.namespace')});
       END;
       CREATE TRIGGER entries_fts_update AFTER UPDATE OF content ON entries BEGIN
-        INSERT INTO entries_fts (entries_fts, rowid, content) VALUES ('delete', old.id, old.content);
-        INSERT INTO entries_fts (rowid, content) VALUES (new.id, new.content);
+        INSERT INTO entries_fts (entries_fts, rowid, content, ns_token) VALUES ('delete', old.id, old.content, ${NS_TOKEN_SQL('old.namespace')});
+        INSERT INTO entries_fts (rowid, content, ns_token) VALUES (new.id, new.content, ${NS_TOKEN_SQL('new.namespace')});
       END;
 
       -- The version journal: every write, append-only. A null kind means the op left the key absent.

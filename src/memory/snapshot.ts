@@ -29,8 +29,16 @@ const snapshotSchema = z.strictObject({
   version: z.literal(SNAPSHOT_VERSION),
   createdAt: z.string().min(1),
   checksum: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest'),
+  /** The namespaces the snapshot covers, even empty ones: import replaces exactly these. */
+  namespaces: z.array(name),
   entries: z.array(snapshotEntrySchema),
 });
+
+/** A verified snapshot, ready to apply. */
+export interface Snapshot {
+  namespaces: string[];
+  entries: MemoryEntry[];
+}
 
 /** One entry as JSON, with its keys in the canonical order the checksum is computed over. */
 export function canonicalEntry(entry: MemoryEntry): string {
@@ -47,17 +55,20 @@ export function canonicalEntry(entry: MemoryEntry): string {
   });
 }
 
-/** sha256 (hex) of the canonical entries JSON: `[` + canonical entries joined by `,` + `]`. */
-export function checksumOf(canonicalEntries: string[]): string {
-  const hash = createHash('sha256').update('[');
+/**
+ * sha256 (hex) of the canonical content JSON, `{"namespaces":[...],"entries":[...]}` with no
+ * whitespace — what `JSON.stringify({ namespaces, entries })` of the parsed file gives.
+ */
+export function checksumOf(namespaces: string[], canonicalEntries: string[]): string {
+  const hash = createHash('sha256').update(`{"namespaces":${JSON.stringify(namespaces)},"entries":[`);
   canonicalEntries.forEach((entry, i) => hash.update(i === 0 ? entry : `,${entry}`));
-  return hash.update(']').digest('hex');
+  return hash.update(']}').digest('hex');
 }
 
 /** The snapshot file text: one entry per line, so snapshots diff and grep well. */
-export function renderSnapshot(canonicalEntries: string[], createdAt: Date): { text: string; checksum: string } {
-  const checksum = checksumOf(canonicalEntries);
-  const head = JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, createdAt: createdAt.toISOString(), checksum });
+export function renderSnapshot(namespaces: string[], canonicalEntries: string[], createdAt: Date): { text: string; checksum: string } {
+  const checksum = checksumOf(namespaces, canonicalEntries);
+  const head = JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, createdAt: createdAt.toISOString(), checksum, namespaces });
   const body = canonicalEntries.length === 0 ? '[]' : `[\n${canonicalEntries.join(',\n')}\n]`;
   return { text: `${head.slice(0, -1)},"entries":${body}}\n`, checksum };
 }
@@ -124,10 +135,10 @@ function checkHeader(file: string, doc: unknown): void {
 }
 
 /**
- * Reads and fully verifies a snapshot — JSON, format, version, every entry, checksum, unique keys —
- * before anything touches a database. Every failure is a DreamError naming the problem.
+ * Reads and fully verifies a snapshot — JSON, format, version, every entry, checksum, unique keys,
+ * covered namespaces — before anything touches a database. Every failure is a DreamError naming the problem.
  */
-export function readSnapshot(file: string): MemoryEntry[] {
+export function readSnapshot(file: string): Snapshot {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -141,16 +152,19 @@ export function readSnapshot(file: string): MemoryEntry[] {
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `has ${parsed.error.issues.length} invalid field(s): ${issues.join('; ')}.`, `The file was edited or damaged. ${REEXPORT}`);
   }
-  const entries: MemoryEntry[] = parsed.data.entries;
-  const actual = checksumOf(entries.map(canonicalEntry));
+  const { namespaces, entries } = parsed.data;
+  const actual = checksumOf(namespaces, entries.map(canonicalEntry));
   if (actual !== parsed.data.checksum) {
     throw snapshotError(MEMORY_ERRORS.snapshotChecksum, file, `fails its checksum: it records ${parsed.data.checksum} but its entries hash to ${actual}, so they changed after export.`, `The file was edited or damaged. ${REEXPORT}`);
   }
-  const seen = new Set<string>();
-  for (const entry of entries) {
-    const id = JSON.stringify([entry.namespace, entry.key]);
-    if (seen.has(id)) throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `lists key "${entry.key}" of namespace "${entry.namespace}" twice.`, REEXPORT);
-    seen.add(id);
+  const covered = new Set(namespaces);
+  if (covered.size !== namespaces.length) throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, 'lists a namespace twice in "namespaces".', REEXPORT);
+  const seen = new Map<string, Set<string>>(namespaces.map((ns) => [ns, new Set<string>()]));
+  for (const { namespace, key } of entries) {
+    const keys = seen.get(namespace);
+    if (keys === undefined) throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `has an entry of namespace "${namespace}", which its "namespaces" does not list.`, REEXPORT);
+    if (keys.has(key)) throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `lists key "${key}" of namespace "${namespace}" twice.`, REEXPORT);
+    keys.add(key);
   }
-  return entries;
+  return { namespaces, entries };
 }

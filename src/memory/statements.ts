@@ -47,8 +47,10 @@ export function prepareStatements(db: Database.Database) {
     discardCheckpointsAfter: s('UPDATE checkpoints SET discarded_by = ? WHERE namespace = ? AND seq > ? AND discarded_by IS NULL'),
     applied: s<{ operation: string; result: string }>('SELECT operation, result FROM applied_writes WHERE idempotency_key = ?'),
     recordApplied: s('INSERT INTO applied_writes (idempotency_key, operation, result, applied_at) VALUES (?, ?, ?, ?)'),
-    exportAll: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY namespace, key`),
-    exportNamespace: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? ORDER BY key`),
+    /** Snapshot order is write order (the recency tie-break), so an import reproduces the ranking exactly. */
+    exportAll: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY updated_at, version`),
+    exportNamespace: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? ORDER BY updated_at, version`),
+    namespaces: s<{ namespace: string }>('SELECT DISTINCT namespace FROM entries ORDER BY namespace'),
   };
 }
 

@@ -13,3 +13,17 @@ export async function promptInputs(handle: WorkflowHandle): Promise<PromptInput[
   }
   return inputs;
 }
+
+/** The history events of one activity type: its scheduled, started and completed events. */
+export function activityEvents(history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>, activityType: string) {
+  const events = history.events ?? [];
+  const scheduledIds = new Set(
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId)),
+  );
+  const of = (id: unknown) => scheduledIds.has(String(id));
+  return {
+    scheduled: events.filter((e) => of(e.eventId)),
+    started: events.filter((e) => of(e.activityTaskStartedEventAttributes?.scheduledEventId)).map((e) => e.activityTaskStartedEventAttributes!),
+    completed: events.filter((e) => of(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+  };
+}

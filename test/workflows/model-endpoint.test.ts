@@ -4,6 +4,7 @@ import { OpenAIProvider } from '../../src/llm/openai';
 import { startAgentTask } from '../../src/missions/client';
 import { EscalationContext } from '../../workflows/definitions';
 import { FakeReply, startFakeModelServer } from '../helpers/fake-model-server';
+import { activityEvents } from '../helpers/history';
 import { startTestWorkers, taskSpec, testClient } from '../helpers/temporal';
 
 let client: Client;
@@ -40,7 +41,7 @@ test('429, 500, a hang and an unreadable body are retried by Temporal with backo
   expect(result?.outputs).toHaveLength(1);
   expect(requests).toBe(5);
   const history = await handle.fetchHistory();
-  const started = history.events?.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes;
+  const [started] = activityEvents(history, 'promptModel').started;
   expect(started?.attempt).toBe(5);
 });
 

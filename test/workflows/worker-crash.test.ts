@@ -1,13 +1,17 @@
 import { Client } from '@temporalio/client';
 import { startAgentTask } from '../../src/missions/client';
 import { LoggedProcess, spawnDreamos } from '../helpers/processes';
-import { taskSpec, testClient } from '../helpers/temporal';
+import { activityEvents } from '../helpers/history';
+import { startTestWorkers, taskSpec, testClient, TestWorkers } from '../helpers/temporal';
 
 let client: Client;
+/** The nexus worker (memory, analytics) stays up in this process; only agent workers die. */
+let nexus: TestWorkers;
 const children: LoggedProcess[] = [];
 
 beforeAll(async () => {
   client = await testClient();
+  nexus = await startTestWorkers({ queues: ['nexus'] });
 });
 
 afterAll(async () => {
@@ -17,6 +21,7 @@ afterAll(async () => {
       await proc.exited;
     }
   }
+  await nexus?.stop();
   await client.connection.close();
 });
 
@@ -53,8 +58,8 @@ test('a worker killed with SIGKILL during a model call: the task resumes on anot
   expect(retried?.activityAttempt).toBe(2);
 
   const history = await handle.fetchHistory();
-  const completions = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length;
-  expect(completions).toBe(4);
-  const startedStep1 = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!);
+  const prompts = activityEvents(history, 'promptModel');
+  expect(prompts.completed).toHaveLength(4);
+  const startedStep1 = prompts.started;
   expect(startedStep1.some((s) => s.attempt === 2 && /heartbeat/i.test(s.lastFailure?.message ?? ''))).toBe(true);
 });

@@ -37,20 +37,24 @@ describe('metrics: pure figures', () => {
 
   test.each([
     [HOUR, MINUTE],
-    [6 * HOUR, 5 * MINUTE],
-    [24 * HOUR, 15 * MINUTE],
+    [6 * HOUR, 10 * MINUTE],
+    [24 * HOUR, HOUR],
     [7 * 24 * HOUR, 6 * HOUR],
   ])('a %d ms window is charted in %d ms buckets', (windowMs, bucketMs) => {
     expect(bucketFor(windowMs)).toBe(bucketMs);
   });
 
-  test('long ranges read minute edges and an hour body', () => {
-    expect(rangeParts(T0 - 90 * MINUTE, T0 + 150 * MINUTE)).toEqual([
-      { span: MINUTE, from: T0 - 90 * MINUTE, until: T0 - HOUR },
+  test('long ranges read minute and ten-minute edges around an hour body', () => {
+    const TEN = 10 * MINUTE;
+    expect(rangeParts(T0 - 93 * MINUTE, T0 + 154 * MINUTE)).toEqual([
+      { span: MINUTE, from: T0 - 93 * MINUTE, until: T0 - 90 * MINUTE },
+      { span: TEN, from: T0 - 90 * MINUTE, until: T0 - HOUR },
       { span: HOUR, from: T0 - HOUR, until: T0 + 2 * HOUR },
-      { span: MINUTE, from: T0 + 2 * HOUR, until: T0 + 150 * MINUTE },
+      { span: TEN, from: T0 + 2 * HOUR, until: T0 + 150 * MINUTE },
+      { span: MINUTE, from: T0 + 150 * MINUTE, until: T0 + 154 * MINUTE },
     ]);
-    expect(rangeParts(T0, T0 + 30 * MINUTE)).toEqual([{ span: MINUTE, from: T0, until: T0 + 30 * MINUTE }]);
+    expect(rangeParts(T0 + 20 * MINUTE, T0 + 40 * MINUTE)).toEqual([{ span: TEN, from: T0 + 20 * MINUTE, until: T0 + 40 * MINUTE }]);
+    expect(rangeParts(T0 + 3 * MINUTE, T0 + 8 * MINUTE)).toEqual([{ span: MINUTE, from: T0 + 3 * MINUTE, until: T0 + 8 * MINUTE }]);
   });
 
   test('error rate is failures per minute of the window; success rate is null without attempts', () => {
@@ -174,8 +178,8 @@ describe('metrics: strategy success rates for the healer', () => {
     expect(store.strategyRates({ since: T0, until: T0 + HOUR })).toEqual([
       { failureClass: 'malformed-json', strategy: 'local-repair', attempts: 6, successes: 5 },
       { failureClass: 'malformed-json', strategy: 'reask', attempts: 6, successes: 2 },
-      { failureClass: 'malformed-json', strategy: 'regenerate', attempts: 1, successes: 1 },
       { failureClass: 'schema-violation', strategy: 'reask', attempts: 1, successes: 1 },
+      { failureClass: 'malformed-json', strategy: 'regenerate', attempts: 1, successes: 1 },
     ]);
     expect(store.strategyStats().length).toBe(5);
   });

@@ -53,13 +53,21 @@ describe('retention: compaction keeps the figures and bounds the store', () => {
     expect(store.tally({ since: 0 }).failures).toBe(1);
   });
 
-  test('once minute rollups are gone, a window reaching back that far is answered to the hour', () => {
+  test('once minute rollups are gone, a window reaching back that far starts at its ten minutes', () => {
     const store = stores.open();
-    store.record([event({ at: T0 - 3 * DAY + 10 * MINUTE }), event({ at: T0 - 3 * DAY + 50 * MINUTE })]);
-    expect(store.tally({ since: T0 - 3 * DAY + 30 * MINUTE, until: T0 }).failures).toBe(1);
+    store.record([event({ at: T0 - 3 * DAY + 32 * MINUTE }), event({ at: T0 - 3 * DAY + 50 * MINUTE })]);
+    expect(store.tally({ since: T0 - 3 * DAY + 35 * MINUTE, until: T0 }).failures).toBe(1);
     store.compact({}, T0);
-    expect(store.tally({ since: T0 - 3 * DAY + 30 * MINUTE, until: T0 }).failures).toBe(2);
+    expect(store.tally({ since: T0 - 3 * DAY + 35 * MINUTE, until: T0 }).failures).toBe(2);
     expect(store.tally({ since: T0 - 4 * DAY, until: T0 }).failures).toBe(2);
+  });
+
+  test('once ten-minute rollups are gone too, such a window starts at its hour', () => {
+    const store = stores.open();
+    store.record([event({ at: T0 - 20 * DAY + 10 * MINUTE }), event({ at: T0 - 20 * DAY + 50 * MINUTE })]);
+    expect(store.tally({ since: T0 - 20 * DAY + 30 * MINUTE, until: T0 }).failures).toBe(1);
+    store.compact({}, T0);
+    expect(store.tally({ since: T0 - 20 * DAY + 30 * MINUTE, until: T0 }).failures).toBe(2);
   });
 
   test('hour rollups and chain summaries older than their retention are deleted', () => {
@@ -77,7 +85,7 @@ describe('retention: compaction keeps the figures and bounds the store', () => {
     for (let day = 0; day < 30; day += 1) {
       const dayStart = T0 + day * DAY;
       store.record(hourlyChains(dayStart, 1));
-      store.compact({ rawEventsMs: 2 * DAY, minuteRollupsMs: DAY, hourRollupsMs: 5 * DAY, chainsMs: 2 * DAY }, dayStart + DAY);
+      store.compact({ rawEventsMs: 2 * DAY, minuteRollupsMs: DAY, tenMinuteRollupsMs: 2 * DAY, hourRollupsMs: 5 * DAY, chainsMs: 2 * DAY }, dayStart + DAY);
       sizes.push(rows(store.file));
     }
     expect(sizes[29]).toEqual(sizes[10]);

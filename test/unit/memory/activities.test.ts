@@ -59,11 +59,33 @@ describe('memory activities', () => {
     const recalled = await activities.recallMemory({ namespaces: [AGENT, MISSION], limit: 2 });
 
     expect(recalled).toEqual([
-      { namespace: MISSION, key: 'pricing', kind: 'long', content: 'Charge per seat', tags: ['decision'], importance: 0.9, updatedAt: expect.any(Number) },
-      { namespace: AGENT, key: expect.stringMatching(/^turn-/), kind: 'short', content: 'search results: 12 competitors', tags: [], importance: 0.5, updatedAt: expect.any(Number) },
+      { namespace: MISSION, key: 'pricing', kind: 'long', role: null, content: 'Charge per seat', tags: ['decision'], importance: 0.9, updatedAt: expect.any(Number) },
+      { namespace: AGENT, key: expect.stringMatching(/^turn-/), kind: 'short', role: 'tool', content: 'search results: 12 competitors', tags: [], importance: 0.5, updatedAt: expect.any(Number) },
     ]);
     expect((await activities.recallMemory({ namespaces: [AGENT, MISSION], text: 'pricing' })).map((m) => m.content)).toEqual(['Compared three pricing models']);
     expect(JSON.parse(JSON.stringify(recalled))).toEqual(recalled);
+  });
+
+  test('recallMemory keeps the most relevant entries that fit maxChars, best first', async () => {
+    const memory = tmp.open();
+    const activities = createMemoryActivities(memory);
+    memory.put(MISSION, 'decision', { content: 'a'.repeat(300), importance: 0.9 });
+    memory.put(MISSION, 'fact', { content: 'b'.repeat(300), importance: 0.6 });
+    memory.put(MISSION, 'trivia', { content: 'c'.repeat(10), importance: 0.1 });
+
+    expect((await activities.recallMemory({ namespaces: [MISSION], maxChars: 650 })).map((m) => m.key)).toEqual(['decision', 'fact']);
+    expect((await activities.recallMemory({ namespaces: [MISSION], maxChars: 610 })).map((m) => m.key)).toEqual(['decision', 'fact', 'trivia']);
+    expect((await activities.recallMemory({ namespaces: [MISSION], maxChars: 599 })).map((m) => m.key)).toEqual(['decision']);
+  });
+
+  test('rememberStep tags its writes with the checkpoint, so rolling back to it undoes the step even if it was never marked', async () => {
+    const memory = tmp.open();
+    const activities = createMemoryActivities(memory);
+    memory.put(MISSION, 'pricing', { content: 'undecided' });
+    await activities.rememberStep(step);
+
+    expect(await activities.rollbackMemory({ namespaces: [AGENT, MISSION], checkpointId: 'cp-2', idempotencyKey: 'wf-1:3:1:rollback' })).toEqual({ restored: 1, removed: 2 });
+    expect(memory.get(MISSION, 'pricing')?.content).toBe('undecided');
   });
 
   test('checkpointMemory then rollbackMemory restore several namespaces at once; a retry returns the same result', async () => {

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import { Command } from 'commander';
 import { memoryCommand, memoryDbFile } from '../../../src/cli/memory';
+import { requireBuiltCli, runDreamos } from '../../helpers/processes';
 import { DreamError } from '../../../src/errors';
 import { SQLiteMemory } from '../../../src/memory';
 import { useTempDir } from './helpers';
@@ -38,9 +40,28 @@ describe('dreamos memory', () => {
     source.put('mission:m1', 'k', { content: 'portable' });
     source.close();
 
-    expect(await run('--db', tmp.path('a.db'), 'export', tmp.path('snap.json'), '--namespace', 'mission:m1')).toMatch(/^exported 1 memories to .*snap\.json \(sha256 [0-9a-f]{64}\)\n$/);
-    expect(await run('--db', tmp.path('b.db'), 'import', tmp.path('snap.json'))).toBe('imported 1 memories into 1 namespace(s): mission:m1\n');
+    expect(await run('--db', tmp.path('a.db'), 'export', tmp.path('snap.json'), '--namespace', 'mission:m1')).toMatch(/^exported 1 memories of 1 namespace\(s\) to .*snap\.json \(sha256 [0-9a-f]{64}\)\n$/);
+    expect(await run('--db', tmp.path('b.db'), 'import', tmp.path('snap.json'))).toBe('imported 1 memories into 1 namespace(s) (1 written, 0 removed): mission:m1\n');
     expect(JSON.parse(await run('--db', tmp.path('b.db'), 'get', 'mission:m1', 'k')).content).toBe('portable');
+  });
+
+  test('recall filters by kind and importance and stops at --max-chars', async () => {
+    const db = tmp.path('cli.db');
+    await run('--db', db, 'put', 'mission:m1', 'major', 'x'.repeat(30), '--importance', '0.9');
+    await run('--db', db, 'put', 'mission:m1', 'minor', 'y'.repeat(30), '--importance', '0.2');
+    await run('--db', db, 'put', 'mission:m1', 'turn', 'z'.repeat(5), '--kind', 'short', '--importance', '0.5');
+    const keys = async (...args: string[]) => (JSON.parse(await run('--db', db, 'recall', 'mission:m1', '--json', ...args)) as Array<{ key: string }>).map((e) => e.key);
+
+    expect(await keys()).toEqual(['major', 'turn', 'minor']);
+    expect(await keys('--kind', 'long')).toEqual(['major', 'minor']);
+    expect(await keys('--min-importance', '0.5')).toEqual(['major', 'turn']);
+    expect(await keys('--max-chars', '40')).toEqual(['major', 'turn']);
+  });
+
+  test('stats --verify reports a healthy database', async () => {
+    const db = tmp.path('cli.db');
+    await run('--db', db, 'put', 'mission:m1', 'k', 'v');
+    expect(await run('--db', db, 'stats', '--verify')).toMatch(/verify: ok\n$/);
   });
 
   test('a missing key and a bad --importance are DreamErrors with a fix', async () => {
@@ -75,5 +96,35 @@ describe('dreamos memory', () => {
       ['import', true],
       ['stats', true],
     ]);
+  });
+});
+
+describe('dreamos memory as a process', () => {
+  test('is listed by dreamos --help, and it and every subcommand have --help', async () => {
+    requireBuiltCli();
+    expect((await runDreamos(['--help'])).output).toMatch(/memory/);
+    for (const args of [['memory', '--help'], ...['get', 'put', 'recall', 'export', 'import', 'stats'].map((sub) => ['memory', sub, '--help'])]) {
+      const { code, output } = await runDreamos(args);
+      expect({ args, code }).toEqual({ args, code: 0 });
+      expect(output).toMatch(/Usage: dreamos memory/);
+    }
+  });
+
+  test('an error prints its code, message and fix, and exits non-zero', async () => {
+    const db = tmp.path('cli.db');
+    const { code, output } = await runDreamos(['memory', 'get', 'mission:m1', 'nope', '--db', db]);
+
+    expect(code).toBe(1);
+    expect(output).toBe('error [MEMORY_NOT_FOUND]: No memory "nope" in namespace "mission:m1".\n  fix: List what is there with `dreamos memory recall mission:m1`.\n');
+  });
+
+  test('a corrupt snapshot is refused by import with its code and a non-zero exit', async () => {
+    const snapshot = tmp.path('bad.json');
+    fs.writeFileSync(snapshot, '{"format":"dreamos-memory-snapshot","version":1,"entr');
+    const { code, output } = await runDreamos(['memory', 'import', snapshot, '--db', tmp.path('cli.db')]);
+
+    expect(code).toBe(1);
+    expect(output).toMatch(/^error \[SNAPSHOT_TRUNCATED\]: Memory snapshot .*bad\.json is truncated/);
+    expect(output).toMatch(/\n  fix: .*dreamos memory export/);
   });
 });

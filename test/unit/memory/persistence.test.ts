@@ -30,7 +30,8 @@ function killMidLoop(file: string, round: number, after: number): Promise<{ repo
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the last of the child's output has been read.
+    child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') return reject(new Error(`writer exited with ${code ?? signal}: ${err}`));
       // Only whole lines: the key was printed after put returned.
       resolve({ reported: out.split('\n').slice(0, -1), signal });

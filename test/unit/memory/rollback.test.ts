@@ -144,6 +144,34 @@ describe('rollback to a checkpoint', () => {
     expect(memory.get(NS, 'after-rollback')?.content).toBe('keep me');
   });
 
+  test('the first write tagged with an unmarked checkpoint marks it: rolling back undoes that write and all after it', () => {
+    const memory = tmp.open();
+    memory.put(NS, 'k', { content: 'before cp-3' });
+    memory.put(NS, 'k', { content: 'working from cp-3' }, { checkpointId: 'cp-3' });
+    memory.appendTurn(NS, { role: 'assistant', content: 'still from cp-3' }, { checkpointId: 'cp-3' });
+    memory.put(NS, 'later', { content: 'untagged, after' });
+
+    expect(memory.rollbackTo(NS, 'cp-3')).toEqual({ restored: 1, removed: 2 });
+    expect(everything(memory, NS).map((e) => [e.key, e.content])).toEqual([['k', 'before cp-3']]);
+  });
+
+  test('a tagged write does not move a checkpoint that was marked before it', () => {
+    const memory = tmp.open();
+    memory.put(NS, 'k', { content: 'at cp-1' });
+    memory.markCheckpoint(NS, 'cp-1');
+    memory.put(NS, 'untagged', { content: 'after cp-1, untagged' });
+    memory.put(NS, 'k', { content: 'tagged' }, { checkpointId: 'cp-1' });
+
+    memory.rollbackTo(NS, 'cp-1');
+    expect(everything(memory, NS).map((e) => [e.key, e.content])).toEqual([['k', 'at cp-1']]);
+  });
+
+  test('a tag marks the checkpoint in the namespace written only', () => {
+    const memory = tmp.open();
+    memory.put(NS, 'k', { content: 'x' }, { checkpointId: 'cp-1' });
+    expect((thrown(() => memory.rollbackTo(OTHER, 'cp-1')) as DreamError).code).toBe(MEMORY_ERRORS.checkpointUnknown);
+  });
+
   test('markers survive reopening the file', () => {
     const first = tmp.open();
     checkpointed(first);

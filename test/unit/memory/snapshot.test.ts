@@ -16,6 +16,20 @@ function seed(memory: SQLiteMemory): void {
   memory.appendTurn(AGENT, { role: 'assistant', content: 'Per seat pricing, with tiers 🚀', importance: 0.7 });
 }
 
+interface SnapshotDoc {
+  checksum: string;
+  namespaces: string[];
+  entries: unknown[];
+}
+
+/** A snapshot edited by `edit` whose checksum was recomputed, so only the edit itself can be at fault. */
+function withValidChecksum(text: string, edit: (doc: SnapshotDoc) => void): string {
+  const doc = JSON.parse(text) as SnapshotDoc;
+  edit(doc);
+  doc.checksum = createHash('sha256').update(JSON.stringify({ namespaces: doc.namespaces, entries: doc.entries })).digest('hex');
+  return JSON.stringify(doc);
+}
+
 const QUERIES: RecallQuery[] = [
   { namespaces: [AGENT, MISSION] },
   { namespaces: [AGENT, MISSION], text: 'pricing seat' },
@@ -32,31 +46,64 @@ describe('JSON snapshots', () => {
     const imported = target.importSnapshot(tmp.path('snap.json'));
 
     expect(exported.entries).toBe(5);
-    expect(imported).toEqual({ entries: 5, namespaces: [AGENT, MISSION] });
+    expect(imported).toEqual({ entries: 5, namespaces: [AGENT, MISSION], written: 5, removed: 0 });
     for (const query of QUERIES) expect(target.recall(query)).toEqual(source.recall(query));
     for (const ns of [AGENT, MISSION]) expect(target.list(ns)).toEqual(source.list(ns));
     expect(target.verify().problems).toEqual([]);
   });
 
-  test('the file carries format, version, createdAt and the sha256 of the canonical entries JSON', () => {
+  test('the file carries format, version, createdAt, namespaces and the sha256 of the canonical content JSON', () => {
     const memory = tmp.open('memory.db', { now: () => Date.UTC(2025, 0, 2) });
     seed(memory);
     const { checksum } = memory.exportSnapshot(tmp.path('snap.json'));
-    const doc = JSON.parse(fs.readFileSync(tmp.path('snap.json'), 'utf8')) as { format: string; version: number; createdAt: string; checksum: string; entries: unknown[] };
+    const doc = JSON.parse(fs.readFileSync(tmp.path('snap.json'), 'utf8')) as { format: string; version: number; createdAt: string; checksum: string; namespaces: string[]; entries: unknown[] };
 
-    expect(doc).toMatchObject({ format: SNAPSHOT_FORMAT, version: 1, createdAt: '2025-01-02T00:00:00.000Z', checksum });
-    expect(createHash('sha256').update(JSON.stringify(doc.entries)).digest('hex')).toBe(checksum);
-    expect(doc.entries[0]).toEqual({ namespace: AGENT, key: 'draft', kind: 'long', content: 'Pricing draft: three tiers', tags: ['pricing'], importance: 0.5, role: null, createdAt: expect.any(Number), updatedAt: expect.any(Number) });
+    expect(doc).toMatchObject({ format: SNAPSHOT_FORMAT, version: 1, createdAt: '2025-01-02T00:00:00.000Z', checksum, namespaces: [AGENT, MISSION] });
+    expect(createHash('sha256').update(JSON.stringify({ namespaces: doc.namespaces, entries: doc.entries })).digest('hex')).toBe(checksum);
+    expect(doc.entries[0]).toEqual({ namespace: MISSION, key: 'pricing', kind: 'long', content: 'Charge per seat, annual discount', tags: ['decision', 'pricing'], importance: 0.9, role: null, createdAt: Date.UTC(2025, 0, 2), updatedAt: Date.UTC(2025, 0, 2) });
+  });
+
+  test('entries are listed in write order, so an import keeps the recency order of entries written in the same millisecond', () => {
+    const source = tmp.open('source.db', { now: () => 42 });
+    for (const key of ['zeta', 'alpha', 'mu']) source.put(MISSION, key, { content: key });
+    source.exportSnapshot(tmp.path('snap.json'));
+    const target = tmp.open('target.db');
+    target.importSnapshot(tmp.path('snap.json'));
+
+    expect(target.recall({ namespaces: [MISSION] }).map((e) => e.key)).toEqual(['mu', 'alpha', 'zeta']);
   });
 
   test('exporting one namespace writes only its entries', () => {
     const memory = tmp.open();
     seed(memory);
-    expect(memory.exportSnapshot(tmp.path('snap.json'), { namespace: MISSION }).entries).toBe(2);
+    expect(memory.exportSnapshot(tmp.path('snap.json'), { namespace: MISSION })).toMatchObject({ entries: 2, namespaces: [MISSION] });
 
     const target = tmp.open('target.db');
     expect(target.importSnapshot(tmp.path('snap.json')).namespaces).toEqual([MISSION]);
     expect(target.count(AGENT)).toBe(0);
+  });
+
+  test('a snapshot of an empty namespace empties that namespace on import', () => {
+    const memory = tmp.open();
+    seed(memory);
+    memory.exportSnapshot(tmp.path('empty.json'), { namespace: 'mission:nothing-yet' });
+    const target = tmp.open('target.db');
+    target.put('mission:nothing-yet', 'stray', { content: 'written elsewhere' });
+
+    expect(target.importSnapshot(tmp.path('empty.json'))).toEqual({ entries: 0, namespaces: ['mission:nothing-yet'], written: 0, removed: 1 });
+    expect(target.count('mission:nothing-yet')).toBe(0);
+  });
+
+  test('importing the same snapshot again writes nothing', () => {
+    const memory = tmp.open();
+    seed(memory);
+    memory.exportSnapshot(tmp.path('snap.json'));
+    const target = tmp.open('target.db');
+    target.importSnapshot(tmp.path('snap.json'));
+    const versions = target.stats().versions;
+
+    expect(target.importSnapshot(tmp.path('snap.json'))).toMatchObject({ written: 0, removed: 0 });
+    expect(target.stats().versions).toBe(versions);
   });
 
   test('import replaces the namespaces the snapshot contains and leaves the others alone', () => {
@@ -105,8 +152,12 @@ describe('JSON snapshots', () => {
     ['of another format', (text) => text.replace(SNAPSHOT_FORMAT, 'some-other-export'), MEMORY_ERRORS.snapshotWrongFormat, /"format" is "some-other-export"/],
     ['plain JSON without a format', () => '{"entries": []}', MEMORY_ERRORS.snapshotWrongFormat, /"format" is missing/],
     ['of a newer version', (text) => text.replace('"version":1', '"version":2'), MEMORY_ERRORS.snapshotWrongVersion, /has snapshot version 2/],
+    ['of an older version', (text) => text.replace('"version":1', '"version":0'), MEMORY_ERRORS.snapshotWrongVersion, /has snapshot version 0; this Dream.OS reads version 1 only/],
     ['with a schema-invalid entry', (text) => text.replace('"importance":0.9', '"importance":9'), MEMORY_ERRORS.snapshotInvalid, /entries\.\d+\.importance/],
     ['with an entry missing its content', (text) => text.replace('"content":"Charge per seat, annual discount",', ''), MEMORY_ERRORS.snapshotInvalid, /entries\.\d+\.content/],
+    ['with an entry of a namespace it does not cover', (text) => withValidChecksum(text, (doc) => (doc.namespaces = [MISSION])), MEMORY_ERRORS.snapshotInvalid, /namespace "agent:m1:t1", which its "namespaces" does not list/],
+    ['listing a key twice', (text) => withValidChecksum(text, (doc) => doc.entries.push(doc.entries[0])), MEMORY_ERRORS.snapshotInvalid, /lists key "pricing" of namespace "mission:m1" twice/],
+    ['cut off at the last entry', (text) => text.slice(0, text.lastIndexOf('\n]')), MEMORY_ERRORS.snapshotTruncated, /is truncated/],
   ];
 
   test.each(corruptions)('a snapshot that is %s is refused with a DreamError and the database is untouched', (_name, corrupt, code, message) => {
@@ -126,20 +177,6 @@ describe('JSON snapshots', () => {
     expect(err.message).toContain(tmp.path('snap.json'));
     expect(err.fix).toMatch(/export|Upgrade|Pass a file/);
     expect(fingerprint(tmp.path('target.db'))).toBe(before);
-  });
-
-  test('a snapshot listing a key twice is refused', () => {
-    const memory = tmp.open();
-    memory.put(MISSION, 'k', { content: 'x' });
-    memory.exportSnapshot(tmp.path('snap.json'));
-    const doc = JSON.parse(fs.readFileSync(tmp.path('snap.json'), 'utf8')) as { checksum: string; entries: unknown[] };
-    doc.entries.push(doc.entries[0]);
-    doc.checksum = createHash('sha256').update(JSON.stringify(doc.entries)).digest('hex');
-    fs.writeFileSync(tmp.path('snap.json'), JSON.stringify(doc));
-
-    const err = thrown(() => memory.importSnapshot(tmp.path('snap.json'))) as DreamError;
-    expect(err.code).toBe(MEMORY_ERRORS.snapshotInvalid);
-    expect(err.message).toMatch(/lists key "k" of namespace "mission:m1" twice/);
   });
 
   test('a missing snapshot file is SNAPSHOT_UNREADABLE', () => {

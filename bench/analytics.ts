@@ -9,15 +9,18 @@ import type { FailureClass } from '../src/analytics/taxonomy';
 import { startDashboard } from '../src/dashboard/server';
 import type { RecordFailureBatchesInput } from '../src/analytics/workflow';
 import { Benchmark, Metric } from './metric';
-import { startBenchServer } from './server';
+import { BenchServer, startBenchServer } from './server';
 
 /** Events per `record` call in the direct ingest. */
 const BATCH = 500;
 const INGEST_EVENTS = 200_000;
-/** Activity path: concurrent workflows, each sending CALLS batches of ACTIVITY_BATCH events. */
-const ACTIVITY_WORKFLOWS = 50;
-const ACTIVITY_CALLS = 20;
+/** Activity path: concurrent workflows, each sending CALLS batches of ACTIVITY_BATCH events, per round. */
+const ACTIVITY_WORKFLOWS = 30;
+const ACTIVITY_CALLS = 10;
 const ACTIVITY_BATCH = 20;
+const ACTIVITY_ROUNDS = 3;
+/** The store may cost the activity path at most this share of what Temporal alone allows. */
+const ACTIVITY_OVERHEAD = 0.2;
 const SEEDED_EVENTS = 1_000_000;
 const SEED_BATCH = 5_000;
 const SEED_WINDOW_MS = 24 * 3_600_000;
@@ -145,39 +148,64 @@ function directIngest(): { rate: number; ms: number } {
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
+/** One round: every workflow sends its batches through recordFailureEvents; events per second. */
+async function activityRound(bench: BenchServer, taskQueue: string, round: string, inputs: RecordFailureBatchesInput[]): Promise<{ rate: number; recorded: number; duplicates: number }> {
+  const started = performance.now();
+  const results = await Promise.all(inputs.map((input, w) => bench.client.workflow.execute('recordFailureBatches', { taskQueue, workflowId: `${round}-${w}`, args: [{ ...input, taskQueue }] })));
+  const ms = performance.now() - started;
+  const events = inputs.reduce((sum, input) => sum + input.batches.reduce((n, b) => n + b.length, 0), 0);
+  return { rate: perSecond(events, ms), recorded: results.reduce((sum, r) => sum + r.recorded, 0), duplicates: results.reduce((sum, r) => sum + r.duplicates, 0) };
+}
+
 /**
  * analytics.activityIngestPerSec: workflows on a real dev server send their events through the
- * recordFailureEvents activity, hosted by a real worker writing a file store.
+ * recordFailureEvents activity, hosted by a real worker writing a file store. Its baseline is
+ * the same workflows against a no-op activity on the same server: what Temporal itself allows.
  */
-async function activityIngest(progress: (line: string) => void): Promise<{ rate: number; ms: number; recorded: number; duplicates: number }> {
+async function activityIngest(progress: (line: string) => void): Promise<{ rate: number; noopRate: number; recorded: number; duplicates: number }> {
   const { store, dispose } = tempStore('activity');
   const bench = await startBenchServer();
   try {
     const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/analytics/workflow'), logger: quiet });
-    const worker = await Worker.create({
-      connection: bench.connection,
-      taskQueue: QUEUE,
-      workflowBundle: { code },
-      activities: createAnalyticsActivities(store),
-      maxConcurrentActivityTaskExecutions: 20,
-    });
+    const real = createAnalyticsActivities(store);
+    const noop = { ...real, recordFailureEvents: async () => ({ recorded: 0, duplicates: 0, tooOld: 0 }) };
+    const workerFor = async (taskQueue: string, activities: typeof real) =>
+      Worker.create({ connection: bench.connection, taskQueue, workflowBundle: { code }, activities, maxConcurrentActivityTaskExecutions: 20 });
+    const realWorker = await workerFor(`${QUEUE}-store`, real);
+    const noopWorker = await workerFor(`${QUEUE}-noop`, noop);
     const now = Date.now();
     const perWorkflow = ACTIVITY_CALLS * ACTIVITY_BATCH;
-    const inputs: RecordFailureBatchesInput[] = [];
-    let seed = 100;
-    for (let w = 0; w < ACTIVITY_WORKFLOWS; w += 1) {
-      inputs.push({ taskQueue: QUEUE, batches: [...syntheticEvents(perWorkflow, { seed: seed++, from: now - 3_600_000, until: now, batch: ACTIVITY_BATCH })].map((b) => b.map((e) => ({ ...e, idempotencyKey: `w${w}/${e.idempotencyKey}`, workflowId: `w${w}-${e.workflowId}`, chainId: `w${w}-${e.chainId}` }))) });
+    const inputsFor = (round: number): RecordFailureBatchesInput[] =>
+      Array.from({ length: ACTIVITY_WORKFLOWS }, (_, w) => ({
+        batches: [...syntheticEvents(perWorkflow, { seed: 100 + w, from: now - 3_600_000, until: now, batch: ACTIVITY_BATCH })].map((b) =>
+          b.map((e) => ({ ...e, idempotencyKey: `r${round}/w${w}/${e.idempotencyKey}`, workflowId: `r${round}-w${w}-${e.workflowId}`, chainId: `r${round}-w${w}-${e.chainId}` })),
+        ),
+      }));
+    const both = Promise.all([realWorker.run(), noopWorker.run()]);
+    try {
+      progress('  warm-up');
+      await activityRound(bench, `${QUEUE}-noop`, 'warm-noop', inputsFor(0).slice(0, 5));
+      await activityRound(bench, `${QUEUE}-store`, 'warm-store', inputsFor(0).slice(0, 5));
+      const stored: { rate: number; recorded: number; duplicates: number }[] = [];
+      const noops: number[] = [];
+      // Alternating rounds, so a slower or faster spell of the machine hits both alike.
+      for (let round = 1; round <= ACTIVITY_ROUNDS; round += 1) {
+        noops.push((await activityRound(bench, `${QUEUE}-noop`, `noop-${round}`, inputsFor(round))).rate);
+        stored.push(await activityRound(bench, `${QUEUE}-store`, `store-${round}`, inputsFor(round)));
+        progress(`  round ${round}/${ACTIVITY_ROUNDS}: no-op activity ${noops.at(-1)} events/s, recordFailureEvents ${stored.at(-1)!.rate} events/s`);
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      return {
+        rate: median(stored.map((r) => r.rate)),
+        noopRate: median(noops),
+        recorded: stored.reduce((sum, r) => sum + r.recorded, 0),
+        duplicates: stored.reduce((sum, r) => sum + r.duplicates, 0),
+      };
+    } finally {
+      realWorker.shutdown();
+      noopWorker.shutdown();
+      await both;
     }
-    return await worker.runUntil(async () => {
-      progress(`  warm-up`);
-      await bench.client.workflow.execute('recordFailureBatches', { taskQueue: QUEUE, workflowId: 'warm-up', args: [{ taskQueue: QUEUE, batches: inputs[0].batches.slice(0, 2).map((b) => b.map((e) => ({ ...e, idempotencyKey: `warm/${e.idempotencyKey}` }))) }] });
-      const started = performance.now();
-      const results = await Promise.all(inputs.map((input, w) => bench.client.workflow.execute('recordFailureBatches', { taskQueue: QUEUE, workflowId: `ingest-${w}`, args: [input] })));
-      const ms = performance.now() - started;
-      const recorded = results.reduce((sum, r) => sum + r.recorded, 0);
-      const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
-      return { rate: perSecond(ACTIVITY_WORKFLOWS * perWorkflow, ms), ms, recorded, duplicates };
-    });
   } finally {
     await bench.close();
     dispose();
@@ -235,9 +263,8 @@ export const analyticsBenchmark: Benchmark = {
     progress(`analytics: direct ingest of ${INGEST_EVENTS} events in batches of ${BATCH}`);
     const direct = directIngest();
     progress(`  ${direct.rate} events/s`);
-    progress(`analytics: ${ACTIVITY_WORKFLOWS} workflows × ${ACTIVITY_CALLS} recordFailureEvents calls × ${ACTIVITY_BATCH} events on a real worker`);
+    progress(`analytics: ${ACTIVITY_WORKFLOWS} workflows × ${ACTIVITY_CALLS} recordFailureEvents calls × ${ACTIVITY_BATCH} events on a real worker, against a no-op activity`);
     const activity = await activityIngest(progress);
-    progress(`  ${activity.rate} events/s`);
     progress(`analytics: seeding ${SEEDED_EVENTS} events over 24 h, then dashboard API latency`);
     const api = await apiLatency(progress);
     progress(`  seeded in ${Math.round(api.seedMs)} ms; API p95 ${api.p95.toFixed(1)} ms`);
@@ -254,16 +281,18 @@ export const analyticsBenchmark: Benchmark = {
         name: 'analytics.activityIngestPerSec',
         value: activity.rate,
         unit: 'events/s',
-        baseline: direct.rate,
-        target: '>= 2000',
+        baseline: activity.noopRate,
+        // No absolute target: Temporal's own rate (the no-op baseline) bounds this path; the store must not cost more than 20% of it.
+        target: `>= ${Math.floor(activity.noopRate * (1 - ACTIVITY_OVERHEAD))}`,
         details: {
           workflows: ACTIVITY_WORKFLOWS,
           callsPerWorkflow: ACTIVITY_CALLS,
           eventsPerCall: ACTIVITY_BATCH,
-          ms: Math.round(activity.ms),
+          rounds: ACTIVITY_ROUNDS,
+          noopActivityPerSec: activity.noopRate,
           recorded: activity.recorded,
           duplicates: activity.duplicates,
-          activityCallsPerSec: Math.round((activity.rate / ACTIVITY_BATCH) * 10) / 10,
+          directPerSec: direct.rate,
         },
       },
       {

@@ -77,7 +77,10 @@ export async function createAgentWorker(deps: WorkerDeps): Promise<ManagedWorker
 export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const memory = SQLiteMemory.open(deps.memoryFile ?? path.join(deps.config.home, 'memory.db'));
   const store = FailureStore.open(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db'));
+  // Retention: raw events, rollups and chain summaries past their age are compacted away hourly.
+  const stopCompaction = store.scheduleCompaction({ onError: (err) => logger.error({ event: 'analytics.compactionFailed', err }, 'analytics compaction failed') });
   const closeStores = async () => {
+    stopCompaction();
     memory.close();
     store.close();
   };

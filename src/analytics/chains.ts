@@ -132,11 +132,6 @@ export interface ResolutionFigures {
   p95Ms: number | null;
 }
 
-/** Nearest-rank percentile of ascending values; null for none. */
-export function percentile(sorted: readonly number[], p: number): number | null {
-  return sorted.length === 0 ? null : sorted[percentileRank(sorted.length, p) - 1];
-}
-
 /** The 1-based nearest rank of percentile `p` among `n` values (for SQL OFFSET queries). */
 export function percentileRank(n: number, p: number): number {
   return Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));

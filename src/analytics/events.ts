@@ -3,7 +3,7 @@
  * workflows and read by the dashboard, the CLI report and the healer. Pure and free of Node
  * imports, so workflow code can build events with it.
  */
-import { categoryOf, FailureCategory, FailureClass } from './taxonomy';
+import type { FailureCategory, FailureClass } from './taxonomy';
 
 export const EVENT_KINDS = [
   'activity-failure',
@@ -60,8 +60,4 @@ export type FailureEventInput = Omit<FailureEvent, 'category'>;
 /** The chain id the workflows use: one chain per step segment (a new segment after a resolution). */
 export function chainIdOf(workflowId: string, step: number, segment: number): string {
   return `${workflowId}#step${step}#seg${segment}`;
-}
-
-export function withCategory(input: FailureEventInput): FailureEvent {
-  return input.failureClass ? { ...input, category: categoryOf(input.failureClass) } : { ...input };
 }

@@ -32,7 +32,7 @@ export class Ingest {
   private readonly selectWatermark: Database.Statement<[], { value: number }>;
   readonly record: (inputs: readonly FailureEventInput[]) => RecordResult;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.insertEvent = db.prepare(`
       INSERT INTO failure_events (idempotency_key, at, mission_id, workflow_id, run_id, role, step, attempt, kind,
         failure_class, message, model, tokens, strategy, outcome, chain_id)

@@ -3,7 +3,7 @@
  * answers with rollup rows; these turn them into what the dashboard and the CLI show.
  */
 import { EventKind, FAILURE_KINDS, isFailureKind, Outcome } from './events';
-import { categoryOf, FAILURE_CLASSES, FailureCategory, FailureClass } from './taxonomy';
+import { categoryOf, FailureCategory, FailureClass } from './taxonomy';
 
 export const MINUTE_MS = 60_000;
 export const TEN_MINUTES_MS = 600_000;
@@ -164,8 +164,6 @@ export interface StrategyRateRow {
 export function successRate(row: Pick<StrategyStatRow, 'attempts' | 'successes'>): number | null {
   return row.attempts === 0 ? null : row.successes / row.attempts;
 }
-
-export const ALL_FAILURE_CLASSES = Object.keys(FAILURE_CLASSES) as FailureClass[];
 
 /** A time range read from one rollup resolution. */
 export interface RangePart {

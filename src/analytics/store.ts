@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DreamError, errorMessage } from '../errors';
+import { logger } from '../logger';
 import type { FailureEventInput } from './events';
 import { Ingest, RecordResult } from './ingest';
 import { Queries } from './queries';
@@ -19,9 +20,10 @@ export interface FailureStoreOptions {
 }
 
 /**
- * The failure analytics store: one SQLite file (WAL), written by the nexus worker only.
- * Every write updates raw events, per-minute and per-hour rollups, strategy counts and chain
- * summaries in one transaction; every read is served from the rollups or an index.
+ * The failure analytics store: one SQLite file (WAL), written by the nexus worker only (other
+ * processes may open it read-only). Every write updates raw events, minute, ten-minute and hour
+ * rollups, strategy counts and chain summaries in one transaction; every read is served from
+ * the rollups or an index.
  */
 export class FailureStore extends Queries {
   private readonly ingest?: Ingest;
@@ -50,6 +52,10 @@ export class FailureStore extends Queries {
       if (!readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
+        // Checkpoints (which fsync) every ~40 MB of WAL instead of every 4 MB: about 15% more
+        // events per second in the ingest benchmark; the WAL file is cut back to 64 MB after each.
+        db.pragma('wal_autocheckpoint = 10000');
+        db.pragma('journal_size_limit = 67108864');
       }
       db.pragma('cache_size = -65536');
       db.pragma('temp_store = MEMORY');
@@ -72,7 +78,16 @@ export class FailureStore extends Queries {
   record(events: readonly FailureEventInput[]): RecordResult {
     if (!this.ingest) throw new DreamError('ANALYTICS_STORE_READONLY', `The analytics store ${this.file} is open read-only.`, 'Record events through the nexus worker, which owns the store.');
     const result = this.ingest.record(events);
-    if (result.recorded > 0) for (const listener of this.listeners) listener(result);
+    if (result.recorded > 0) {
+      for (const listener of this.listeners) {
+        // The write has committed: a failing listener must not make the caller retry it.
+        try {
+          listener(result);
+        } catch (err) {
+          logger.warn({ event: 'analytics.listener-failed', err: errorMessage(err) }, 'a listener of the analytics store failed');
+        }
+      }
+    }
     return result;
   }
 

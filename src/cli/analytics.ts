@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
 import { formatDuration, parseDuration } from '../analytics/duration';
 import { HealthSource, temporalHealthSource } from '../analytics/health';
@@ -81,17 +81,27 @@ export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: 
   return lines.join('\n');
 }
 
-/** A health source that connects to Temporal on first use and retries the connection later if it fails. */
-function lazyTemporalSource(address: string, namespace: string): HealthSource {
-  let source: Promise<HealthSource> | undefined;
-  return async () => {
-    source ??= connectClient(address, namespace).then((client: Client) => temporalHealthSource({ client, namespace }));
-    try {
-      return await (await source)();
-    } catch (err) {
-      source = undefined;
-      throw err;
-    }
+/**
+ * A health source that connects to Temporal on first use (the dashboard starts without it) and
+ * connects again later if that fails; `close` closes the connection it made.
+ */
+function lazyTemporalSource(address: string, namespace: string): { source: HealthSource; close(): Promise<void> } {
+  let client: Promise<Client> | undefined;
+  return {
+    async source() {
+      client ??= connectClient(address, namespace);
+      try {
+        return await temporalHealthSource({ client: await client, namespace })();
+      } catch (err) {
+        const failed = client;
+        client = undefined;
+        await failed?.then((c) => c.connection.close()).catch(() => undefined);
+        throw err;
+      }
+    },
+    async close() {
+      await client?.then((c) => c.connection.close()).catch(() => undefined);
+    },
   };
 }
 
@@ -130,6 +140,7 @@ export function analyticsCommand(): Command {
     .action(async (options: { host: string; port: number; token?: string }, command: Command) => {
       const config = loadConfig();
       const store = FailureStore.open(analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db), { readonly: true });
+      const temporal = lazyTemporalSource(clientAddress(config), config.temporal.namespace);
       const dashboard = await startDashboard({
         store,
         host: options.host,
@@ -137,7 +148,7 @@ export function analyticsCommand(): Command {
         token: options.token,
         temporalUiUrl: `http://localhost:${config.temporal.uiPort}`,
         namespace: config.temporal.namespace,
-        healthSource: lazyTemporalSource(clientAddress(config), config.temporal.namespace),
+        healthSource: temporal.source,
       }).catch((err: unknown) => {
         store.close();
         throw err;
@@ -148,6 +159,7 @@ export function analyticsCommand(): Command {
         process.once('SIGTERM', resolve);
       });
       await dashboard.close();
+      await temporal.close();
       store.close();
     });
 

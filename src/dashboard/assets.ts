@@ -1,46 +1,39 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DreamError } from '../errors';
-
-/**
- * The project root: the nearest folder above `from` holding package.json. Compiled code runs
- * from dist/src/dashboard and the tests from src/dashboard; both find the same sources.
- */
-export function projectRoot(from = __dirname): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) {
-      throw new DreamError('DASHBOARD_ASSETS_MISSING', `No package.json above ${from}.`, 'Run dreamos from its installed folder (the dashboard reads src/dashboard/ from there).');
-    }
-  }
-}
+import { CLIENT_JS } from './static/client';
+import { PAGE_HTML } from './static/page';
+import { STYLE_CSS } from './static/style';
 
 export interface Asset {
   body: Buffer;
   contentType: string;
 }
 
-/** URL path → file served as-is. Read once at start-up, so a missing file fails fast. */
-export function loadAssets(root = projectRoot()): Map<string, Asset> {
-  const dashboard = path.join(root, 'src', 'dashboard');
-  let chartJs: string;
+/**
+ * Chart.js's browser build, from the installed package: served by the dashboard itself, so the
+ * page needs no CDN and works offline.
+ */
+export function chartJsFile(): string {
+  let dist: string;
   try {
-    chartJs = path.join(path.dirname(require.resolve('chart.js', { paths: [root] })), 'chart.umd.js');
-  } catch {
-    chartJs = path.join(root, 'node_modules', 'chart.js', 'dist', 'chart.umd.js');
+    dist = path.dirname(require.resolve('chart.js'));
+  } catch (err) {
+    throw new DreamError('DASHBOARD_ASSETS_MISSING', 'The chart.js package is not installed.', 'Run `npm install` (chart.js is a dependency of dreamos).', { cause: err });
   }
-  const files: [string, string, string][] = [
-    ['/', path.join(dashboard, 'page.html'), 'text/html; charset=utf-8'],
-    ['/dashboard.js', path.join(dashboard, 'dashboard.js'), 'text/javascript; charset=utf-8'],
-    ['/dashboard.css', path.join(dashboard, 'dashboard.css'), 'text/css; charset=utf-8'],
-    ['/vendor/chart.umd.js', chartJs, 'text/javascript; charset=utf-8'],
-  ];
-  const assets = new Map<string, Asset>();
-  for (const [urlPath, file, contentType] of files) {
-    if (!fs.existsSync(file)) {
-      throw new DreamError('DASHBOARD_ASSETS_MISSING', `The dashboard file ${file} is missing.`, 'Reinstall dependencies (`npm install`) or restore src/dashboard/ from the repository.');
-    }
-    assets.set(urlPath, { body: fs.readFileSync(file), contentType });
+  const file = path.join(dist, 'chart.umd.js');
+  if (!fs.existsSync(file)) {
+    throw new DreamError('DASHBOARD_ASSETS_MISSING', `${file} is missing: chart.js 4 ships its browser build there.`, 'Reinstall dependencies with `npm install`.');
   }
-  return assets;
+  return file;
+}
+
+/** URL path → what is served as-is. Built once at start-up, so a missing file fails fast. */
+export function loadAssets(): Map<string, Asset> {
+  return new Map<string, Asset>([
+    ['/', { body: Buffer.from(PAGE_HTML), contentType: 'text/html; charset=utf-8' }],
+    ['/dashboard.js', { body: Buffer.from(CLIENT_JS), contentType: 'text/javascript; charset=utf-8' }],
+    ['/dashboard.css', { body: Buffer.from(STYLE_CSS), contentType: 'text/css; charset=utf-8' }],
+    ['/vendor/chart.umd.js', { body: fs.readFileSync(chartJsFile()), contentType: 'text/javascript; charset=utf-8' }],
+  ]);
 }

@@ -80,13 +80,16 @@ describe('dreamos analytics report', () => {
     }
   });
 
-  test('--help describes the options', async () => {
+  test.each([
+    ['report', ['--since <duration>', '--json']],
+    ['dashboard', ['--host <host>', '--port <port>', '--token <token>']],
+  ])('%s --help describes its options', async (name, options) => {
     let help = '';
     const command = analyticsCommand();
     command.commands.forEach((c) => c.configureOutput({ writeOut: (text) => (help += text) }));
-    await command.parseAsync(['report', '--help'], { from: 'user' }).catch((err: unknown) => err);
-    expect(help).toMatch(/Usage: analytics report \[options\]/);
-    expect(help).toContain('--since <duration>');
-    expect(help).toContain('--json');
+    const exit = await command.parseAsync([name, '--help'], { from: 'user' }).catch((err: unknown) => err);
+    expect(exit).toMatchObject({ exitCode: 0 });
+    expect(help).toContain(`Usage: analytics ${name} [options]`);
+    for (const option of options) expect(help).toContain(option);
   });
 });

@@ -1,4 +1,10 @@
-<!doctype html>
+/**
+ * The dashboard page (GET /): the layout the script fills in.
+ * Kept as a TypeScript string so the build (tsc) ships it inside dist/ with the worker that
+ * serves it (the worker image carries dist/ and node_modules only). Raw string: no backtick and
+ * no dollar-brace inside.
+ */
+export const PAGE_HTML = String.raw`<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -76,3 +82,4 @@
   </main>
 </body>
 </html>
+`;

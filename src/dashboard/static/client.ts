@@ -1,7 +1,14 @@
-// The failure analytics page: loads /api/dashboard, draws Chart.js charts, and follows the
-// server-sent stream (/api/events: `dashboard` snapshots on every write, `health` every few
+/**
+ * The dashboard page script (GET /dashboard.js), plain browser JavaScript: loads /api/dashboard, draws
+ * the Chart.js charts and follows the server-sent stream /api/events.
+ * Kept as a TypeScript string so the build (tsc) ships it inside dist/ with the worker that
+ * serves it (the worker image carries dist/ and node_modules only). Raw string: no backtick and
+ * no dollar-brace inside.
+ */
+export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/dashboard, draws Chart.js charts, and follows the
+// server-sent stream (/api/events: 'dashboard' snapshots on every write, 'health' every few
 // seconds), so figures, charts and tables update without a reload.
-// Plain browser JavaScript, served as-is. `window.dreamDashboard` exposes the state for tests.
+// Plain browser JavaScript, served as-is. window.dreamDashboard exposes the state for tests.
 (function () {
   'use strict';
 
@@ -297,3 +304,4 @@
   for (const button of document.querySelectorAll('#window-picker button')) button.addEventListener('click', () => selectWindow(button.dataset.since));
   selectWindow(dashboard.since);
 })();
+`;

@@ -1,4 +1,10 @@
-:root {
+/**
+ * The dashboard style sheet (GET /dashboard.css).
+ * Kept as a TypeScript string so the build (tsc) ships it inside dist/ with the worker that
+ * serves it (the worker image carries dist/ and node_modules only). Raw string: no backtick and
+ * no dollar-brace inside.
+ */
+export const STYLE_CSS = String.raw`:root {
   --bg: #0b1120;
   --panel: #111a2e;
   --panel-border: #1f2a44;
@@ -82,3 +88,4 @@ a:hover { text-decoration: underline; }
   .tiles { grid-template-columns: repeat(3, minmax(0, 1fr)); }
   .grid.two-one, .grid.three { grid-template-columns: 1fr; }
 }
+`;

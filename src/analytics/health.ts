@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
+import { SA } from '../../workflows/search-attributes';
 import { errorMessage } from '../errors';
+import { logger } from '../logger';
 import { TASK_QUEUES } from '../temporal/task-queues';
 import { errorRatePerMinute, HOUR_MS, MINUTE_MS } from './metrics';
 import type { FailureStore } from './store';
@@ -10,6 +12,26 @@ export interface QueuePollers {
   type: 'workflow' | 'activity';
   pollers: number;
   identities: string[];
+}
+
+/** Tokens the agent tasks of one mission spent, as their `DreamTokens` search attribute says. */
+export interface MissionTokens {
+  missionId: string;
+  /** Agent tasks of the mission among those read. */
+  tasks: number;
+  /** Of which still running (their tokens still grow). */
+  running: number;
+  tokens: number;
+}
+
+/** Token accounting over every mission read, not only the ones listed. */
+export interface MissionTotals {
+  missions: number;
+  tasks: number;
+  running: number;
+  tokens: number;
+  /** The read stopped at its limit: older agent tasks are left out. */
+  limitReached: boolean;
 }
 
 /** What the swarm's runtime says about itself; a figure it cannot tell is null. */
@@ -23,6 +45,10 @@ export interface LiveHealth {
   /** Agent tasks by state (running now; completed and failed so far). */
   tasks: { running: number | null; completed: number | null; failed: number | null };
   queues: QueuePollers[];
+  /** Missions spending the most tokens, most first (top 10), over the most recent agent tasks. Absent: unknown. */
+  missions?: MissionTokens[];
+  /** Totals over all missions read. Absent: unknown. */
+  missionTotals?: MissionTotals;
 }
 
 /**
@@ -115,12 +141,64 @@ export interface TemporalHealthSourceOptions {
   queues?: string[];
   /** Workflow type of an agent task. Default `agentTask`. */
   agentWorkflowType?: string;
+  /** Agent tasks read (most recent first) for the tokens by mission. Default 2000. */
+  missionScanLimit?: number;
+  /** Missions listed in `missions`. Default 10. */
+  topMissions?: number;
+}
+
+/** One agent task as the token accounting sees it. */
+export interface AgentTaskTokens {
+  missionId: string;
+  running: boolean;
+  tokens: number;
+}
+
+/** Sums tokens per mission: the `top` missions by tokens (then tasks, then id) and totals over all. */
+export function tokensByMission(tasks: Iterable<AgentTaskTokens>, top = 10): { missions: MissionTokens[]; totals: Omit<MissionTotals, 'limitReached'> } {
+  const byMission = new Map<string, MissionTokens>();
+  const totals = { missions: 0, tasks: 0, running: 0, tokens: 0 };
+  for (const task of tasks) {
+    const mission = byMission.get(task.missionId) ?? { missionId: task.missionId, tasks: 0, running: 0, tokens: 0 };
+    mission.tasks += 1;
+    mission.running += task.running ? 1 : 0;
+    mission.tokens += task.tokens;
+    byMission.set(task.missionId, mission);
+    totals.tasks += 1;
+    totals.running += task.running ? 1 : 0;
+    totals.tokens += task.tokens;
+  }
+  totals.missions = byMission.size;
+  const missions = [...byMission.values()].sort((a, b) => b.tokens - a.tokens || b.tasks - a.tasks || a.missionId.localeCompare(b.missionId));
+  return { missions: missions.slice(0, top), totals };
+}
+
+/**
+ * Tokens by mission from Temporal visibility: reads the `DreamMission` and `DreamTokens` search
+ * attributes of the most recent agent tasks (running first). Throws when Temporal does not answer
+ * or rejects the query (e.g. the search attributes are not registered).
+ */
+export async function readMissionTokens(options: TemporalHealthSourceOptions): Promise<Required<Pick<LiveHealth, 'missions' | 'missionTotals'>>> {
+  const scanLimit = options.missionScanLimit ?? 2_000;
+  const query = `WorkflowType="${options.agentWorkflowType ?? 'agentTask'}" AND ${SA.mission.name} IS NOT NULL`;
+  const tasks: AgentTaskTokens[] = [];
+  let limitReached = false;
+  for await (const execution of options.client.workflow.list({ query, pageSize: Math.min(scanLimit, 1_000) })) {
+    const missionId = execution.typedSearchAttributes.get(SA.mission);
+    if (missionId !== undefined) tasks.push({ missionId, running: execution.status.name === 'RUNNING', tokens: execution.typedSearchAttributes.get(SA.tokens) ?? 0 });
+    if (tasks.length >= scanLimit) {
+      limitReached = true;
+      break;
+    }
+  }
+  const { missions, totals } = tokensByMission(tasks, options.topMissions ?? 10);
+  return { missions, missionTotals: { ...totals, limitReached } };
 }
 
 // temporal.api.enums.v1.TaskQueueType values.
 const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
 
-/** A health source asking Temporal: workflow counts by status and DescribeTaskQueue pollers. */
+/** A health source asking Temporal: workflow counts by status, DescribeTaskQueue pollers and tokens by mission. */
 export function temporalHealthSource(options: TemporalHealthSourceOptions): HealthSource {
   const { client } = options;
   const namespace = options.namespace ?? 'default';
@@ -132,12 +210,19 @@ export function temporalHealthSource(options: TemporalHealthSourceOptions): Heal
     const identities = (answer.pollers ?? []).map((p) => p.identity ?? '');
     return { queue, type, pollers: identities.length, identities };
   };
+  // A server without the project's search attributes rejects the query: the other figures still count.
+  const missionTokensOrUnknown = (): Promise<Pick<LiveHealth, 'missions' | 'missionTotals'>> =>
+    readMissionTokens(options).catch((err: unknown) => {
+      logger.warn({ event: 'health.mission-tokens-failed', err: errorMessage(err) }, 'could not read tokens by mission from Temporal');
+      return {};
+    });
   return async () => {
-    const [running, completed, failed, queueAnswers] = await Promise.all([
+    const [running, completed, failed, queueAnswers, missions] = await Promise.all([
       count('Running'),
       count('Completed'),
       count('Failed'),
       Promise.all(queues.flatMap((queue) => [pollers(queue, 'workflow'), pollers(queue, 'activity')])),
+      missionTokensOrUnknown(),
     ]);
     const identities = new Set(queueAnswers.flatMap((q) => q.identities).filter((id) => id !== ''));
     return {
@@ -146,6 +231,7 @@ export function temporalHealthSource(options: TemporalHealthSourceOptions): Heal
       pollers: queueAnswers.reduce((sum, q) => sum + q.pollers, 0),
       tasks: { running, completed, failed },
       queues: queueAnswers,
+      ...missions,
     };
   };
 }

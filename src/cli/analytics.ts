@@ -2,12 +2,12 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
 import { formatDuration, parseDuration } from '../analytics/duration';
-import { HealthSource, temporalHealthSource } from '../analytics/health';
+import { HealthSource, MissionTokens, MissionTotals, readMissionTokens, temporalHealthSource } from '../analytics/health';
 import { AnalyticsReport, buildReport } from '../analytics/report';
 import { FailureStore } from '../analytics/store';
 import { loadConfig } from '../config';
 import { startDashboard } from '../dashboard/server';
-import { DreamError } from '../errors';
+import { DreamError, errorMessage } from '../errors';
 import { clientAddress, say } from './context';
 import { connectClient } from '../temporal/connection';
 
@@ -38,8 +38,43 @@ function bar(count: number, max: number, width = 24): string {
   return max === 0 ? '' : '█'.repeat(Math.max(count > 0 ? 1 : 0, Math.round((count / max) * width)));
 }
 
+/** Tokens by mission for `report --temporal`: what Temporal said, or why it said nothing. */
+export type MissionTokensReport =
+  | { temporal: string; reachable: true; missions: MissionTokens[]; totals: MissionTotals }
+  | { temporal: string; reachable: false; message: string };
+
+/** Asks the Temporal server at `address` for tokens by mission; never throws, the report stands without it. */
+export async function missionTokensReport(address: string, namespace: string, timeoutMs = 3_000): Promise<MissionTokensReport> {
+  let client: Client | undefined;
+  try {
+    client = await connectClient(address, namespace, timeoutMs);
+    const { missions, missionTotals } = await readMissionTokens({ client, namespace });
+    return { temporal: address, reachable: true, missions, totals: missionTotals };
+  } catch (err) {
+    return { temporal: address, reachable: false, message: errorMessage(err) };
+  } finally {
+    await client?.connection.close().catch(() => undefined);
+  }
+}
+
+function renderMissionTokens(lines: string[], tokens: MissionTokensReport): void {
+  lines.push('', `Tokens by mission (Temporal at ${tokens.temporal})`);
+  if (!tokens.reachable) {
+    lines.push(`  Unavailable: ${tokens.message}`, '  The figures above come from the database alone; pass --temporal <host:port> of a running server for tokens by mission.');
+    return;
+  }
+  const t = tokens.totals;
+  const scope = t.limitReached ? ` (latest ${number.format(t.tasks)} agent tasks only)` : '';
+  lines.push(`  ${number.format(t.tokens)} tokens · ${number.format(t.missions)} missions · ${number.format(t.tasks)} agent tasks (${number.format(t.running)} running)${scope}`);
+  if (tokens.missions.length === 0) lines.push('  (no agent tasks with a mission)');
+  const max = Math.max(0, ...tokens.missions.map((m) => m.tokens));
+  for (const m of tokens.missions) {
+    lines.push(`  ${pad(m.missionId, 32)}${`${number.format(m.tasks)} task${m.tasks === 1 ? '' : 's'}`.padStart(11)}${`${number.format(m.running)} running`.padStart(12)}${number.format(m.tokens).padStart(13)}  ${bar(m.tokens, max)}`);
+  }
+}
+
 /** The terminal form of the report: the figures of the dashboard, one block each. */
-export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: string): string {
+export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: string, tokens?: MissionTokensReport): string {
   const { summary: s, resolution: r } = report;
   const lines: string[] = [];
   const add = (label: string, value: string) => lines.push(`  ${pad(label, 20)}${value}`);
@@ -78,6 +113,7 @@ export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: 
     lines.push(`  ${new Date(f.at).toISOString()}  ${pad(f.failureClass ?? 'unknown', 18)}${pad(f.role, 12)}step ${f.step + 1} · attempt ${f.attempt}  ${pad(f.resolution ?? 'open', 10)}${message}`);
     lines.push(`    ${f.url}`);
   }
+  if (tokens) renderMissionTokens(lines, tokens);
   return lines.join('\n');
 }
 
@@ -117,18 +153,22 @@ export function analyticsCommand(): Command {
     .description('Print the failure analytics figures: failures by class, error rate, resolution, time to resolution, strategies, recent failures')
     .option('--since <duration>', 'window to report, back from now: 30m, 24h, 7d', '24h')
     .option('--json', 'print the report as JSON')
-    .action((options: { since: string; json?: boolean }, command: Command) => {
+    .option('--temporal [address]', 'also show tokens by mission from this Temporal server (host:port; alone: the configured server)')
+    .action(async (options: { since: string; json?: boolean; temporal?: string | true }, command: Command) => {
       const windowMs = parseSinceOption(options.since);
       const config = loadConfig();
       const file = analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db);
       const store = FailureStore.open(file, { readonly: true });
+      let report: AnalyticsReport;
       try {
         const now = Date.now();
-        const report = buildReport(store, { since: now - windowMs, now, temporalUiUrl: `http://localhost:${config.temporal.uiPort}`, namespace: config.temporal.namespace });
-        say(options.json ? JSON.stringify(report, null, 2) : renderReport(report, windowMs, file));
+        report = buildReport(store, { since: now - windowMs, now, temporalUiUrl: `http://localhost:${config.temporal.uiPort}`, namespace: config.temporal.namespace });
       } finally {
         store.close();
       }
+      const address = options.temporal === true ? clientAddress(config) : options.temporal;
+      const tokens = address === undefined ? undefined : await missionTokensReport(address, config.temporal.namespace);
+      say(options.json ? JSON.stringify(tokens ? { ...report, missionTokens: tokens } : report, null, 2) : renderReport(report, windowMs, file, tokens));
     });
 
   analytics

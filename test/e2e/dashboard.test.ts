@@ -4,12 +4,14 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { Browser, chromium, Page } from 'playwright-core';
 import { chainIdOf, FailureEventInput } from '../../src/analytics/events';
-import { temporalHealthSource } from '../../src/analytics/health';
+import { LiveHealth, MissionTokens, temporalHealthSource } from '../../src/analytics/health';
+import { analyticsCommand, MissionTokensReport } from '../../src/cli/analytics';
 import { FailureStore } from '../../src/analytics/store';
 import type { FailureClass } from '../../src/analytics/taxonomy';
 import { RunningDashboard, startDashboard } from '../../src/dashboard/server';
+import { startAgentTask } from '../../src/missions/client';
 import { ARTIFACTS } from '../helpers/paths';
-import { testClient } from '../helpers/temporal';
+import { startTestWorkers, taskSpec, testClient, testEnv, TestWorkers, uniqueId } from '../helpers/temporal';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -30,6 +32,8 @@ interface PageGlobals {
   loadedOnce?: boolean;
 }
 const MINUTE = 60_000;
+/** The shared server also holds the missions of other test files: list them all, so this file's is found whatever they spent. */
+const ALL_MISSIONS = 1_000;
 
 let dir: string;
 let store: FailureStore;
@@ -76,8 +80,9 @@ beforeAll(async () => {
     port: 0,
     temporalUiUrl: 'http://localhost:8233',
     namespace: 'default',
-    healthSource: temporalHealthSource({ client }),
+    healthSource: temporalHealthSource({ client, topMissions: ALL_MISSIONS }),
     pushEveryMs: 50,
+    healthEveryMs: 500,
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -199,6 +204,82 @@ test('a new failure appears live, without a reload', async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   expect(fs.statSync(path.join(ARTIFACTS, 'dashboard.png')).size).toBeGreaterThan(10_000);
+});
+
+/** Calls `read` until `done` holds for its answer, for at most `timeoutMs` (visibility is eventually consistent). */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('tokens by mission, from real agent tasks', () => {
+  const missionId = uniqueId('mission-tokens');
+  let workers: TestWorkers;
+  let tokens: number;
+  const tasks = 3;
+
+  beforeAll(async () => {
+    workers = await startTestWorkers();
+    const handles = await Promise.all([1, 2, 1].map((steps) => startAgentTask(client, taskSpec({ missionId, steps }))));
+    const results = await Promise.all(handles.map((h) => h.result()));
+    tokens = results.reduce((sum, r) => sum + r.tokens, 0);
+    expect(tokens).toBeGreaterThan(0);
+  });
+
+  afterAll(async () => {
+    await workers?.stop();
+  });
+
+  const missionIn = (live: Partial<LiveHealth>): MissionTokens | undefined => live.missions?.find((m) => m.missionId === missionId);
+
+  test('the health source sums the tokens of each task of the mission', async () => {
+    const source = temporalHealthSource({ client, topMissions: ALL_MISSIONS });
+    const live = await eventually(source, (answer) => missionIn(answer)?.tasks === tasks && missionIn(answer)?.tokens === tokens);
+    expect(missionIn(live)).toEqual({ missionId, tasks, running: 0, tokens });
+    expect(live.missionTotals).toMatchObject({ limitReached: false });
+    expect(live.missionTotals!.tasks).toBeGreaterThanOrEqual(tasks);
+    expect(live.missionTotals!.tokens).toBeGreaterThanOrEqual(tokens);
+  });
+
+  test('the dashboard draws the mission in the tokens-by-mission chart', async () => {
+    const bars = await eventually(
+      async () => {
+        const data = await chartData('chart-missions');
+        return Object.fromEntries((data?.labels ?? []).map((label, i) => [label, data!.datasets[0].data[i]]));
+      },
+      (byMission) => byMission[missionId] === tokens,
+    );
+    expect(bars[missionId]).toBe(tokens);
+    expect(await painted('chart-missions')).toBe(true);
+    expect(Number((await text('#missions-tasks')).replace(/,/g, ''))).toBeGreaterThanOrEqual(tasks);
+    expect(await text('#missions-tokens')).toMatch(/^[\d.,]+[kM]?$/);
+    expect(await page.locator('#missions-message').isHidden()).toBe(true);
+    await page.locator('section[aria-label="Tokens by mission"]').screenshot({ path: path.join(ARTIFACTS, 'dashboard-missions.png') });
+  });
+
+  test('dreamos analytics report --temporal adds the tokens by mission to the database figures', async () => {
+    const address = testEnv().address;
+    let printed = '';
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed += String(chunk);
+      return true;
+    });
+    try {
+      await analyticsCommand().parseAsync(['--db', store.file, 'report', '--since', '1h', '--json', '--temporal', address], { from: 'user' });
+    } finally {
+      spy.mockRestore();
+    }
+    const report = JSON.parse(printed) as { summary: { failures: number }; missionTokens: MissionTokensReport };
+    expect(report.summary.failures).toBeGreaterThanOrEqual(11);
+    expect(report.missionTokens).toMatchObject({ temporal: address, reachable: true });
+    const { totals } = report.missionTokens as Extract<MissionTokensReport, { reachable: true }>;
+    expect(totals.tasks).toBeGreaterThanOrEqual(tasks);
+    expect(totals.tokens).toBeGreaterThanOrEqual(tokens);
+  });
 });
 
 test('the page ran without script errors (chart.js loaded from the server, no CSP violations)', () => {

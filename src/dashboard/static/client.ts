@@ -94,6 +94,16 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
           return ' ' + item.raw.toFixed(1) + '% (' + row.successes + ' of ' + row.attempts + ' healed)';
         } } } } },
     });
+    dashboard.charts.missions = new Chart($('chart-missions'), {
+      type: 'bar',
+      data: { labels: [], datasets: [{ label: 'Tokens', data: [], backgroundColor: '#a78bfa', borderRadius: 4, maxBarThickness: 22 }] },
+      options: { indexAxis: 'y', maintainAspectRatio: false, animation: false,
+        scales: { x: { beginAtZero: true, ticks: { precision: 0, callback: (v) => compact(v) } }, y: { grid: { display: false } } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => {
+          const row = dashboard.missionRows[item.dataIndex];
+          return ' ' + fmt.format(row.tokens) + ' tokens · ' + fmt.format(row.tasks) + ' tasks (' + fmt.format(row.running) + ' running)';
+        } } } } },
+    });
   }
 
   function renderSummary(s) {
@@ -243,6 +253,27 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
     const message = $('health-message');
     message.hidden = !live.message;
     message.textContent = live.message || '';
+    renderMissions(live);
+  }
+
+  function renderMissions(live) {
+    const rows = live.missions || [];
+    dashboard.missionRows = rows;
+    const chart = dashboard.charts.missions;
+    chart.data.labels = rows.map((r) => r.missionId);
+    chart.data.datasets[0].data = rows.map((r) => r.tokens);
+    chart.update();
+    const totals = live.missionTotals;
+    $('missions-tokens').textContent = totals ? compact(totals.tokens) : '—';
+    $('missions-tokens').title = totals ? fmt.format(totals.tokens) + ' tokens' : '';
+    $('missions-count').textContent = count(totals && totals.missions);
+    $('missions-tasks').textContent = count(totals && totals.tasks);
+    $('missions-running').textContent = count(totals && totals.running);
+    $('missions-scope').textContent = 'most tokens first · ' + (totals && totals.limitReached ? 'latest ' + fmt.format(totals.tasks) + ' agent tasks' : 'agent tasks in Temporal');
+    const message = $('missions-message');
+    const text = !live.reachable ? '' : !totals ? 'Temporal did not report tokens by mission: are the DreamMission and DreamTokens search attributes registered (dreamos setup search-attributes)?' : '';
+    message.hidden = !text;
+    message.textContent = text;
   }
 
   function render(snapshot) {

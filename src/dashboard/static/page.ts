@@ -59,6 +59,20 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <p class="message" id="health-message" hidden></p>
     </section>
 
+    <section class="panel" aria-label="Tokens by mission">
+      <div class="panel-head"><h2>Tokens by mission</h2><span class="muted small" id="missions-scope">most tokens first · agent tasks in Temporal</span></div>
+      <div class="missions">
+        <div class="mission-totals">
+          <div class="stat"><span class="label">Tokens</span><span class="num" id="missions-tokens">—</span></div>
+          <div class="stat"><span class="label">Missions</span><span class="num" id="missions-count">—</span></div>
+          <div class="stat"><span class="label">Agent tasks</span><span class="num" id="missions-tasks">—</span></div>
+          <div class="stat"><span class="label">Running</span><span class="num" id="missions-running">—</span></div>
+        </div>
+        <div class="chart"><canvas id="chart-missions" aria-label="Tokens spent by the agent tasks of each mission"></canvas></div>
+      </div>
+      <p class="message" id="missions-message" hidden></p>
+    </section>
+
     <section class="grid two-one">
       <article class="panel"><div class="panel-head"><h2>Error frequency by class</h2><span class="muted small" id="frequency-bucket"></span></div><div class="chart tall"><canvas id="chart-frequency" aria-label="Error frequency over time by failure class"></canvas></div></article>
       <article class="panel"><div class="panel-head"><h2>Failure types</h2><span class="muted small" id="classes-total"></span></div><div class="chart tall"><canvas id="chart-classes" aria-label="Failures by class"></canvas></div></article>

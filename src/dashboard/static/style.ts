@@ -61,6 +61,8 @@ main { padding: 20px 28px 32px; display: grid; gap: 16px; max-width: 1600px; mar
 .queue { background: #0f1a30; border: 1px solid var(--panel-border); border-radius: 8px; padding: 4px 10px; font-size: 12px; }
 .queue b { color: var(--text); font-weight: 600; margin-right: 6px; }
 .queue.none { color: var(--bad); }
+.missions { display: grid; grid-template-columns: 240px minmax(0, 1fr); gap: 16px; align-items: center; }
+.mission-totals { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 .message { margin-top: 10px; color: var(--warn); font-size: 12px; }
 .badge { border-radius: 999px; padding: 2px 10px; font-size: 12px; border: 1px solid var(--panel-border); color: var(--muted); }
 .badge.ok { color: var(--good); border-color: rgba(52, 211, 153, 0.4); }
@@ -87,5 +89,6 @@ a:hover { text-decoration: underline; }
 @media (max-width: 1100px) {
   .tiles { grid-template-columns: repeat(3, minmax(0, 1fr)); }
   .grid.two-one, .grid.three { grid-template-columns: 1fr; }
+  .missions { grid-template-columns: 1fr; }
 }
 `;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { analyticsCommand, analyticsDbFile } from '../../../src/cli/analytics';
 import { AnalyticsReport } from '../../../src/analytics/report';
 import { DreamError } from '../../../src/errors';
@@ -18,6 +19,15 @@ async function run(...args: string[]): Promise<string> {
     spy.mockRestore();
   }
   return printed;
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 function seededStore() {
@@ -55,6 +65,19 @@ describe('dreamos analytics report', () => {
     expect(report.recent).toHaveLength(2);
   });
 
+  test('--temporal with no server there still prints the database figures, and says why tokens by mission are missing', async () => {
+    const store = seededStore();
+    const address = `127.0.0.1:${await closedPort()}`;
+    const text = await run('--db', store.file, 'report', '--since', '1h', '--temporal', address);
+    expect(text).toMatch(/Failures\s+1 \(activity 0/);
+    expect(text).toContain(`Tokens by mission (Temporal at ${address})`);
+    expect(text).toContain(`Unavailable: Cannot reach the Temporal server at ${address}`);
+
+    const report = JSON.parse(await run('--db', store.file, 'report', '--json', '--temporal', address)) as AnalyticsReport & { missionTokens: unknown };
+    expect(report.summary.failures).toBe(2);
+    expect(report.missionTokens).toMatchObject({ temporal: address, reachable: false, message: expect.stringContaining('Cannot reach') });
+  });
+
   test('a bad --since is a DreamError with a fix', async () => {
     const store = seededStore();
     const error = await run('--db', store.file, 'report', '--since', 'a while').catch((err: unknown) => err);
@@ -81,7 +104,7 @@ describe('dreamos analytics report', () => {
   });
 
   test.each([
-    ['report', ['--since <duration>', '--json']],
+    ['report', ['--since <duration>', '--json', '--temporal [address]']],
     ['dashboard', ['--host <host>', '--port <port>', '--token <token>']],
   ])('%s --help describes its options', async (name, options) => {
     let help = '';

@@ -11,6 +11,8 @@ const name = z.string().min(1).max(LIMITS.nameChars);
 const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);
 
 const kind = z.enum(['short', 'long']);
+/** Room is left for the `#<index>` each write's own key adds. */
+const idempotencyKey = z.string().min(1).max(LIMITS.nameChars - 8);
 
 /** What a workflow asks recallMemory for; see RecallQuery for the ranking. */
 const recallInputSchema = z.strictObject({
@@ -46,8 +48,8 @@ const writeSchema = z
  * agent works from (a rollback to it undoes these writes). A `short` write is a turn (role default
  * `assistant`) appended to the namespace's window; a `long` write puts its `key`.
  */
-const rememberInputSchema = z.strictObject({ idempotencyKey: name, checkpointId: name, writes: z.array(writeSchema).max(200) });
-const checkpointInputSchema = z.strictObject({ namespaces: z.array(name).min(1).max(64), checkpointId: name, idempotencyKey: name });
+const rememberInputSchema = z.strictObject({ idempotencyKey, checkpointId: name, writes: z.array(writeSchema).max(200) });
+const checkpointInputSchema = z.strictObject({ namespaces: z.array(name).min(1).max(64), checkpointId: name, idempotencyKey });
 
 export type RecallMemoryInput = z.input<typeof recallInputSchema>;
 export type RememberStepInput = z.input<typeof rememberInputSchema>;
@@ -116,11 +118,11 @@ export const createMemoryActivities = (memory: SQLiteMemory) => ({
     });
   },
 
-  /** Marks the namespaces' current state as `checkpointId`, so a rollback can return to it; call it when the checkpoint is taken. */
+  /** Marks the namespaces' current state as `checkpointId` (namespace i idempotent under `${idempotencyKey}#${i}`); call it when the checkpoint is taken. */
   async checkpointMemory(input: MemoryCheckpointInput): Promise<void> {
     const { namespaces, checkpointId, idempotencyKey } = parse(checkpointInputSchema, input, 'checkpointMemory');
     return guarded('checkpointMemory', () => {
-      memory.transaction(() => namespaces.forEach((ns) => memory.markCheckpoint(ns, checkpointId, { idempotencyKey: `${idempotencyKey}#${ns}` })));
+      memory.transaction(() => namespaces.forEach((ns, i) => memory.markCheckpoint(ns, checkpointId, { idempotencyKey: `${idempotencyKey}#${i}` })));
     });
   },
 
@@ -128,7 +130,7 @@ export const createMemoryActivities = (memory: SQLiteMemory) => ({
   async rollbackMemory(input: MemoryCheckpointInput): Promise<{ restored: number; removed: number }> {
     const { namespaces, checkpointId, idempotencyKey } = parse(checkpointInputSchema, input, 'rollbackMemory');
     return guarded('rollbackMemory', () => {
-      const results = memory.transaction(() => namespaces.map((ns) => memory.rollbackTo(ns, checkpointId, { idempotencyKey: `${idempotencyKey}#${ns}` })));
+      const results = memory.transaction(() => namespaces.map((ns, i) => memory.rollbackTo(ns, checkpointId, { idempotencyKey: `${idempotencyKey}#${i}` })));
       const total = results.reduce((sum, r) => ({ restored: sum.restored + r.restored, removed: sum.removed + r.removed }), { restored: 0, removed: 0 });
       logger.info({ event: 'memory.rolledBack', idempotencyKey, checkpointId, ...total }, 'memory rolled back');
       return total;

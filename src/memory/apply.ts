@@ -10,15 +10,18 @@ import type { Statements } from './statements';
 export function applySnapshot(st: Statements, snapshot: Snapshot, now: number): { written: number; removed: number } {
   const incoming = new Map<string, Set<string>>(snapshot.namespaces.map((ns) => [ns, new Set<string>()]));
   for (const { namespace, key } of snapshot.entries) incoming.get(namespace)!.add(key);
+  const existing = new Map<string, Set<string>>();
   let removed = 0;
   for (const [ns, keys] of incoming) {
-    for (const { key } of st.keysOf.all(ns)) {
+    const present = new Set(st.keysOf.all(ns).map((r) => r.key));
+    existing.set(ns, present);
+    for (const key of present) {
       if (!keys.has(key) && removeKey(st, ns, key, 'import', null, now)) removed += 1;
     }
   }
   let written = 0;
   for (const { namespace, key, ...value } of snapshot.entries) {
-    if (holds(st.get.get(namespace, key), value)) continue;
+    if (existing.get(namespace)!.has(key) && holds(st.get.get(namespace, key), value)) continue;
     restoreValue(st, namespace, key, 'import', value, null, now);
     written += 1;
   }

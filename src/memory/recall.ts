@@ -7,6 +7,24 @@ export interface RecallPlan {
   params: Array<string | number>;
 }
 
+/**
+ * A text recall in two stages: `top` ranks only the best `candidates` full-text matches by bm25
+ * alone (no row reads), then reads and filters those; `full` ranks every match and is run only
+ * when the first stage cannot prove its answer exact (see `fromTopCandidates`).
+ */
+export interface TextPlan {
+  top: RecallPlan;
+  full: RecallPlan;
+  limit: number;
+  candidates: number;
+}
+
+/** A row of the first stage: its bm25 score and whether it passes the query's filters. */
+export interface ScoredRow {
+  score: number;
+  keep: number;
+}
+
 /** At most this many words of a text query reach FTS5; the rest add cost, not relevance. */
 export const MAX_QUERY_TERMS = 16;
 
@@ -48,7 +66,7 @@ function byRank(query: NormalizedRecall): RecallPlan {
   return { sql, params: [...params, query.limit] };
 }
 
-/** The full-text token of a namespace; must agree with NS_TOKEN_SQL in schema.ts (the tokenizer folds case). */
+/** The full-text token of a namespace; must agree with NS_TOKEN_SQL in migrations.ts (the tokenizer folds case). */
 export function namespaceToken(namespace: string): string {
   return `n${Buffer.from(namespace, 'utf8').toString('hex')}`;
 }
@@ -61,23 +79,48 @@ export function textMatch(namespaces: string[], words: string): string {
   return `(${namespaces.map((ns) => `ns_token : "${namespaceToken(ns)}"`).join(' OR ')}) AND content : (${words})`;
 }
 
-/**
- * With text: rank the matches by bm25 (the namespace column weighs nothing) then importance and
- * recency, carrying only the sort keys; whole rows are read for the winners alone.
- */
-function byText(query: NormalizedRecall, words: string): RecallPlan {
+/** Candidates the first stage of a text recall ranks: enough that it is rarely inconclusive, few enough to be cheap. */
+export function candidatesFor(limit: number): number {
+  return Math.max(4 * limit, 40);
+}
+
+function byText(query: NormalizedRecall, words: string): TextPlan {
+  const match = textMatch(query.namespaces, words);
   const where = filters(query, 'e.');
   const columns = ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
+  const candidates = candidatesFor(query.limit);
+  const best = 'SELECT rowid AS id, bm25(entries_fts, 1.0, 0.0) AS score FROM entries_fts WHERE entries_fts MATCH ? ORDER BY score LIMIT ?';
+  const top = `SELECT ${columns}, t.score AS score, ${where.sql} AS keep FROM (${best}) t CROSS JOIN entries e ON e.id = t.id ORDER BY t.score, ${RANK_ORDER}`;
   const ranked =
     'SELECT e.id AS id, bm25(entries_fts, 1.0, 0.0) AS score, e.importance AS importance, e.updated_at AS updated_at, e.version AS version ' +
     `FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid WHERE entries_fts MATCH ? AND ${where.sql} ` +
     `ORDER BY score, ${RANK_ORDER} LIMIT ?`;
-  const sql = `SELECT ${columns} FROM (${ranked}) r CROSS JOIN entries e ON e.id = r.id ORDER BY r.score, r.importance DESC, r.updated_at DESC, r.version DESC`;
-  return { sql, params: [textMatch(query.namespaces, words), ...where.params, query.limit] };
+  const full = `SELECT ${columns} FROM (${ranked}) r CROSS JOIN entries e ON e.id = r.id ORDER BY r.score, r.importance DESC, r.updated_at DESC, r.version DESC`;
+  return {
+    // Placeholders number in text order: the filters in the select list come before the MATCH.
+    top: { sql: top, params: [...where.params, match, candidates] },
+    full: { sql: full, params: [match, ...where.params, query.limit] },
+    limit: query.limit,
+    candidates,
+  };
+}
+
+/**
+ * The answer of a text recall from its first stage, or undefined when that stage cannot prove it
+ * exact. `rows` are the best `candidates` matches by score, ordered as the answer is. Matches not
+ * fetched score at least as badly as the last one fetched, so the filtered rows scoring strictly
+ * better than it are final — enough of them, and they are the answer.
+ */
+export function fromTopCandidates<T extends ScoredRow>(rows: T[], limit: number, candidates: number): T[] | undefined {
+  const kept = rows.filter((r) => r.keep === 1);
+  if (rows.length < candidates) return kept.slice(0, limit);
+  const worst = rows[rows.length - 1].score;
+  const final = kept.filter((r) => r.score < worst);
+  return final.length >= limit ? final.slice(0, limit) : undefined;
 }
 
 /** The plan for a recall, or undefined when it cannot match anything (text without words). */
-export function planRecall(query: NormalizedRecall): RecallPlan | undefined {
+export function planRecall(query: NormalizedRecall): RecallPlan | TextPlan | undefined {
   if (query.text === undefined) return byRank(query);
   const match = ftsQuery(query.text);
   return match === undefined ? undefined : byText(query, match);

@@ -13,7 +13,7 @@ export function rollbackNamespace(st: Statements, ns: string, checkpointId: stri
   if (!marker) throw checkpointUnknown(ns, checkpointId);
   if (marker.discarded_by !== null) throw checkpointDiscarded(ns, checkpointId, marker.discarded_by);
   const result: RollbackResult = { restored: 0, removed: 0 };
-  for (const { key } of st.changedSince.all(ns, marker.seq)) {
+  for (const { key } of st.changedSince.all(marker.seq, ns)) {
     const then = st.versionAsOf.get(ns, key, marker.seq);
     const value = then === undefined ? undefined : storedValueOf(then);
     if (value === undefined) {

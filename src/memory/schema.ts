@@ -1,99 +1,27 @@
 import type Database from 'better-sqlite3';
 import { DreamError } from '../errors';
 import { MEMORY_ERRORS } from './errors';
+import { Migration, MIGRATIONS } from './migrations';
 
-/** One forward step of the schema. Never edit a released migration; append a new one. */
-export interface Migration {
-  version: number;
-  description: string;
-  sql: string;
-}
-
-/**
- * SQL for the full-text token of a namespace: `n` + the hex of its UTF-8 bytes, one alphanumeric
- * token that no other namespace shares. Must agree with `namespaceToken` in recall.ts.
- */
-const NS_TOKEN_SQL = (column: string) => `'n' || hex(${column})`;
-
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'entries with FTS5 index, version journal, checkpoints, applied idempotency keys',
-    sql: `
-      CREATE TABLE entries (
-        id INTEGER PRIMARY KEY,
-        namespace TEXT NOT NULL,
-        key TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('short', 'long')),
-        content TEXT NOT NULL,
-        tags TEXT NOT NULL,
-        importance REAL NOT NULL CHECK (importance BETWEEN 0 AND 1),
-        role TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        version INTEGER NOT NULL,
-        -- The namespace as one full-text token, so a text recall intersects the namespace's postings
-        -- instead of ranking matches from every namespace (see namespaceToken in recall.ts).
-        ns_token TEXT GENERATED ALWAYS AS (${NS_TOKEN_SQL('namespace')}) VIRTUAL,
-        UNIQUE (namespace, key)
-      );
-      -- recall walks this index in rank order and stops at the limit; kind is here so filtering on it needs no row read.
-      CREATE INDEX entries_rank ON entries (namespace, importance DESC, updated_at DESC, version DESC, kind);
-      -- short-term window trimming and list by kind.
-      CREATE INDEX entries_kind ON entries (namespace, kind, updated_at DESC, version DESC);
-
-      CREATE VIRTUAL TABLE entries_fts USING fts5(content, ns_token, content = 'entries', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
-      CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
-        INSERT INTO entries_fts (rowid, content, ns_token) VALUES (new.id, new.content, ${NS_TOKEN_SQL('new.namespace')});
-      END;
-      CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
-        INSERT INTO entries_fts (entries_fts, rowid, content, ns_token) VALUES ('delete', old.id, old.content, ${NS_TOKEN_SQL('old.namespace')});
-      END;
-      CREATE TRIGGER entries_fts_update AFTER UPDATE OF content ON entries BEGIN
-        INSERT INTO entries_fts (entries_fts, rowid, content, ns_token) VALUES ('delete', old.id, old.content, ${NS_TOKEN_SQL('old.namespace')});
-        INSERT INTO entries_fts (rowid, content, ns_token) VALUES (new.id, new.content, ${NS_TOKEN_SQL('new.namespace')});
-      END;
-
-      -- The version journal: every write, append-only. A null kind means the op left the key absent.
-      CREATE TABLE versions (
-        seq INTEGER PRIMARY KEY,
-        namespace TEXT NOT NULL,
-        key TEXT NOT NULL,
-        op TEXT NOT NULL CHECK (op IN ('put', 'delete', 'rollback', 'import', 'trim')),
-        kind TEXT,
-        content TEXT,
-        tags TEXT,
-        importance REAL,
-        role TEXT,
-        created_at INTEGER,
-        updated_at INTEGER,
-        checkpoint_id TEXT,
-        at INTEGER NOT NULL
-      );
-      CREATE INDEX versions_key ON versions (namespace, key, seq);
-      CREATE INDEX versions_namespace ON versions (namespace, seq);
-
-      -- seq: the last journal record applied when the checkpoint was marked.
-      CREATE TABLE checkpoints (
-        namespace TEXT NOT NULL,
-        checkpoint_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        marked_at INTEGER NOT NULL,
-        discarded_by TEXT,
-        PRIMARY KEY (namespace, checkpoint_id)
-      ) WITHOUT ROWID;
-
-      CREATE TABLE applied_writes (
-        idempotency_key TEXT PRIMARY KEY,
-        operation TEXT NOT NULL,
-        result TEXT NOT NULL,
-        applied_at INTEGER NOT NULL
-      ) WITHOUT ROWID;
-    `,
-  },
-];
+export { MIGRATIONS };
+export type { Migration };
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * Brings entries_fts up to date with the pending changes, in one statement and in rowid order, so
+ * FTS5 buffers the postings and writes them once at commit: for each changed row, the content
+ * indexed before the transaction is removed (when its first change was an update or delete) and
+ * the row's current content is indexed (when it still exists).
+ */
+export const FTS_APPLY = `
+  INSERT INTO entries_fts (entries_fts, rowid, content, ns_token)
+  SELECT command, rid, content, ns_token FROM (
+    SELECT 'delete' AS command, row_id AS rid, old_content AS content, old_ns_token AS ns_token, 0 AS phase FROM fts_pending
+    WHERE id IN (SELECT MIN(id) FROM fts_pending GROUP BY row_id) AND old_content IS NOT NULL
+    UNION ALL
+    SELECT NULL, id, content, ns_token, 1 FROM entries_text WHERE id IN (SELECT row_id FROM fts_pending)
+  ) ORDER BY rid, phase`;
 
 /** The schema version a database is at (0 when it was never migrated). */
 export function schemaVersion(db: Database.Database): number {

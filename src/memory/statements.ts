@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ENTRY_COLUMNS, EntryRow, VersionRow } from './rows';
+import { FTS_APPLY } from './schema';
 
 const VERSION_COLUMNS = 'namespace, key, op, kind, content, tags, importance, role, created_at, updated_at, checkpoint_id, at';
 
@@ -8,6 +9,8 @@ export function prepareStatements(db: Database.Database) {
   const s = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
   return {
     lastSeq: s<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM versions'),
+    ftsApply: s(FTS_APPLY),
+    ftsClear: s('DELETE FROM fts_pending'),
     /** Journals a put: created_at is kept from the existing entry, else now. */
     journalPut: s<{ seq: number; created_at: number }>(
       `INSERT INTO versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ` +
@@ -26,9 +29,10 @@ export function prepareStatements(db: Database.Database) {
     exists: s<{ one: number }>('SELECT 1 AS one FROM entries WHERE namespace = ? AND key = ?'),
     keysOf: s<{ key: string }>('SELECT key FROM entries WHERE namespace = ?'),
     list: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
-    listKind: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries INDEXED BY entries_kind WHERE namespace = ? AND kind = ? ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
+    listLong: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? AND kind = 'long' ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
+    listShort: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries INDEXED BY entries_short WHERE namespace = ? AND kind = 'short' ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
     /** Short-term keys beyond the window (the least recently updated). */
-    overflow: s<{ key: string }>("SELECT key FROM entries INDEXED BY entries_kind WHERE namespace = ? AND kind = 'short' ORDER BY updated_at DESC, version DESC LIMIT -1 OFFSET ?"),
+    overflow: s<{ key: string }>("SELECT key FROM entries INDEXED BY entries_short WHERE namespace = ? AND kind = 'short' ORDER BY updated_at DESC, version DESC LIMIT -1 OFFSET ?"),
     countAll: s<{ n: number }>('SELECT COUNT(*) AS n FROM entries'),
     countNamespace: s<{ n: number }>('SELECT COUNT(*) AS n FROM entries WHERE namespace = ?'),
     countByKind: s<{ kind: string; n: number }>('SELECT kind, COUNT(*) AS n FROM entries GROUP BY kind'),
@@ -38,7 +42,8 @@ export function prepareStatements(db: Database.Database) {
     versionAt: s<VersionRow>('SELECT * FROM versions WHERE seq = ?'),
     /** The last version of a key at or before a journal position. */
     versionAsOf: s<VersionRow>('SELECT * FROM versions WHERE namespace = ? AND key = ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
-    changedSince: s<{ key: string }>('SELECT DISTINCT key FROM versions WHERE namespace = ? AND seq > ?'),
+    /** Keys of a namespace written after a journal position: a scan of the journal's tail. */
+    changedSince: s<{ key: string }>('SELECT DISTINCT key FROM versions WHERE seq > ? AND namespace = ?'),
     checkpoint: s<{ seq: number; discarded_by: string | null }>('SELECT seq, discarded_by FROM checkpoints WHERE namespace = ? AND checkpoint_id = ?'),
     markCheckpoint: s(
       'INSERT INTO checkpoints (namespace, checkpoint_id, seq, marked_at) VALUES (?, ?, ?, ?) ' +

@@ -49,7 +49,12 @@ export interface WriteMeta {
    * the first result. Workflows use `workflowId:step:attempt:purpose`.
    */
   idempotencyKey?: string;
-  /** The workflow checkpoint the writer was working from; recorded in the journal, for inspection. */
+  /**
+   * The checkpoint the writer works from (the agent's last one), recorded in the journal. The first
+   * write tagged with a checkpoint that is not marked in its namespace marks it just before itself,
+   * so `rollbackTo(namespace, checkpointId)` undoes that write and every later one even when the
+   * checkpoint was never marked explicitly.
+   */
   checkpointId?: string;
 }
 
@@ -74,7 +79,10 @@ export interface RecallQuery {
   namespaces: string[];
   /** Keep entries that carry at least one of these tags. */
   tags?: string[];
-  /** Full-text match (FTS5, any of the words); ranks by bm25 before importance and recency. */
+  /**
+   * Full-text match (FTS5; entries containing any of the words, case and accents folded); ranks by
+   * bm25 before importance and recency. At most 16 distinct words are used.
+   */
   text?: string;
   /** Default: both kinds. */
   kinds?: MemoryKind[];

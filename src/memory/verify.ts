@@ -25,6 +25,8 @@ export function verifyDatabase(db: Database.Database): string[] {
   const problems: string[] = [];
   const integrity = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
   if (integrity.length !== 1 || integrity[0].integrity_check !== 'ok') problems.push(...integrity.map((r) => `sqlite: ${r.integrity_check}`));
+  const pending = (db.prepare('SELECT COUNT(*) AS n FROM fts_pending').get() as { n: number }).n;
+  if (pending > 0) problems.push(`full-text index has ${pending} committed change(s) not applied: a writer bypassed SQLiteMemory`);
   try {
     db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
   } catch (err) {

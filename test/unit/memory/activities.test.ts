@@ -73,7 +73,7 @@ describe('memory activities', () => {
     memory.put(MISSION, 'fact', { content: 'b'.repeat(300), importance: 0.6 });
     memory.put(MISSION, 'trivia', { content: 'c'.repeat(10), importance: 0.1 });
 
-    expect((await activities.recallMemory({ namespaces: [MISSION], maxChars: 650 })).map((m) => m.key)).toEqual(['decision', 'fact']);
+    expect((await activities.recallMemory({ namespaces: [MISSION], maxChars: 605 })).map((m) => m.key)).toEqual(['decision', 'fact']);
     expect((await activities.recallMemory({ namespaces: [MISSION], maxChars: 610 })).map((m) => m.key)).toEqual(['decision', 'fact', 'trivia']);
     expect((await activities.recallMemory({ namespaces: [MISSION], maxChars: 599 })).map((m) => m.key)).toEqual(['decision']);
   });

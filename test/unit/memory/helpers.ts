@@ -40,7 +40,7 @@ export function steppingClock(start = 1_700_000_000_000): () => number {
 export function fingerprint(file: string): string {
   const db = new Database(file, { readonly: true });
   try {
-    const tables = ['entries', 'versions', 'checkpoints', 'applied_writes', 'schema_version'];
+    const tables = ['entries', 'versions', 'checkpoints', 'applied_writes', 'schema_version', 'fts_pending', 'entries_fts_data'];
     return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()));
   } finally {
     db.close();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DreamError } from '../../../src/errors';
 import { LATEST_SCHEMA_VERSION, MEMORY_ERRORS, MIGRATIONS, SQLiteMemory } from '../../../src/memory';
@@ -16,7 +17,44 @@ function versions(file: string): Array<{ version: number; applied_at: number }> 
   }
 }
 
+/** Builds a database at schema version 1 as a released build left it, with two entries written by its triggers. */
+type VersionOneBuilder = (db: Database.Database, file: string) => void;
+
+const firstRelease: VersionOneBuilder = (db) => {
+  db.exec(fs.readFileSync(path.join(__dirname, 'fixtures', 'schema-v1-first-release.sql'), 'utf8'));
+  db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  db.prepare('INSERT INTO schema_version VALUES (1, ?, 0)').run(MIGRATIONS[0].description);
+};
+const secondRelease: VersionOneBuilder = (db, file) => {
+  migrate(db, file, MIGRATIONS.slice(0, 1));
+};
+
+function writeAtVersionOne(db: Database.Database): void {
+  const journal = db.prepare("INSERT INTO versions (namespace, key, op, kind, content, tags, importance, created_at, updated_at, at) VALUES (?, ?, 'put', 'long', ?, '[]', 0.5, 1, 1, 1)");
+  const entry = db.prepare("INSERT INTO entries (namespace, key, kind, content, tags, importance, created_at, updated_at, version) VALUES (?, ?, 'long', ?, '[]', 0.5, 1, 1, ?)");
+  for (const [ns, key, content] of [['mission:m1', 'pricing', 'Charge per seat'], ['mission:m2', 'pricing', 'Charge per seat, yearly']]) {
+    entry.run(ns, key, content, journal.run(ns, key, content).lastInsertRowid);
+  }
+}
+
 describe('schema migrations', () => {
+  test.each([
+    ['first', firstRelease],
+    ['second', secondRelease],
+  ])('a database left at version 1 by its %s release is migrated to the latest with its entries searchable', (_release, build) => {
+    const db = new Database(tmp.path('memory.db'));
+    build(db, tmp.path('memory.db'));
+    writeAtVersionOne(db);
+    db.close();
+
+    const memory = tmp.open();
+    expect(versions(tmp.path('memory.db')).map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(memory.recall({ namespaces: ['mission:m1'], text: 'seat' }).map((e) => e.content)).toEqual(['Charge per seat']);
+    memory.put('mission:m1', 'pricing', { content: 'Charge per team' });
+    expect(memory.recall({ namespaces: ['mission:m1', 'mission:m2'], text: 'seat team' }).map((e) => e.content)).toEqual(['Charge per team', 'Charge per seat, yearly']);
+    expect(memory.verify()).toEqual({ ok: true, problems: [] });
+  });
+
   test('a new file is migrated to the latest schema version, one schema_version row per migration', () => {
     tmp.open().close();
     expect(versions(tmp.path('memory.db')).map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));

@@ -1,4 +1,4 @@
-import { ftsQuery, withinBudget } from '../../../src/memory/recall';
+import { candidatesFor, fromTopCandidates, ftsQuery, withinBudget } from '../../../src/memory/recall';
 import { steppingClock, useTempDir } from './helpers';
 
 const tmp = useTempDir();
@@ -56,6 +56,39 @@ describe('recall ranking', () => {
 
     expect(keys(memory.recall({ namespaces: [NS], text: 'NOT "quoted" AND (parens* OR' }))).toEqual(['k']);
     expect(memory.recall({ namespaces: [NS], text: '*** ::: ""' })).toEqual([]);
+  });
+});
+
+describe('text recall over many matches', () => {
+  test('entries tied on text score beyond the first-stage candidates are still ranked by importance', () => {
+    const memory = tmp.open();
+    const count = candidatesFor(5) + 10;
+    memory.transaction(() => {
+      for (let i = 0; i < count; i++) memory.put(NS, `k${i}`, { content: 'alpha beta', importance: i / count });
+    });
+    const expected = memory.recall({ namespaces: [NS], limit: 5 }).map((e) => e.key);
+
+    expect(keys(memory.recall({ namespaces: [NS], text: 'alpha', limit: 5 }))).toEqual(expected);
+  });
+
+  test('filters that reject most of the best text matches still return the best matches that pass', () => {
+    const memory = tmp.open();
+    memory.transaction(() => {
+      for (let i = 0; i < 100; i++) memory.put(NS, `strong${i}`, { content: 'pricing pricing pricing' });
+      for (let i = 0; i < 3; i++) memory.put(NS, `weak${i}`, { content: `pricing and many other words number ${i}`, tags: ['decision'] });
+    });
+
+    expect(keys(memory.recall({ namespaces: [NS], text: 'pricing', tags: ['decision'] })).sort()).toEqual(['weak0', 'weak1', 'weak2']);
+  });
+
+  test('matches in namespaces not asked for are never returned, however many there are', () => {
+    const memory = tmp.open();
+    memory.transaction(() => {
+      for (let i = 0; i < 200; i++) memory.put('mission:other', `o${i}`, { content: 'pricing pricing' });
+      memory.put(NS, 'mine', { content: 'pricing once, among other words' });
+    });
+
+    expect(keys(memory.recall({ namespaces: [NS], text: 'pricing' }))).toEqual(['mine']);
   });
 });
 
@@ -128,6 +161,21 @@ describe('recall pure helpers', () => {
     ['!!! ???', undefined],
   ])('ftsQuery(%j) is %j', (text, expected) => {
     expect(ftsQuery(text)).toBe(expected);
+  });
+
+  const scored = (...scores: Array<[number, 0 | 1]>) => scores.map(([score, keep], i) => ({ id: i, score, keep }));
+
+  test('fromTopCandidates: when fewer matches than candidates came back, they were all the matches', () => {
+    expect(fromTopCandidates(scored([-3, 1], [-2, 0], [-1, 1]), 5, 4)?.map((r) => r.id)).toEqual([0, 2]);
+  });
+
+  test('fromTopCandidates: kept rows scoring strictly better than the last candidate are final', () => {
+    expect(fromTopCandidates(scored([-3, 1], [-2, 1], [-2, 1], [-1, 1]), 2, 4)?.map((r) => r.id)).toEqual([0, 1]);
+  });
+
+  test('fromTopCandidates: too few of them (ties with the last candidate, or filtered out) is inconclusive', () => {
+    expect(fromTopCandidates(scored([-3, 1], [-1, 1], [-1, 1], [-1, 1]), 2, 4)).toBeUndefined();
+    expect(fromTopCandidates(scored([-3, 1], [-2, 0], [-2, 0], [-1, 1]), 2, 4)).toBeUndefined();
   });
 
   test.each([

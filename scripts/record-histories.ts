@@ -45,6 +45,17 @@ const SCENARIOS: Record<string, object> = {
     budget: { maxConsecutiveFailures: 2 },
     model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
   },
+  // Since the memory-marks-by-tag patch: memory checkpoints marked by tagged writes.
+  'v3-rollback-with-tag-marks': {
+    steps: 3,
+    checkpointEvery: 2,
+    budget: { maxConsecutiveFailures: 2 },
+    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
+  },
+  'v3-healed-by-ladder': {
+    steps: 3,
+    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
+  },
   'v2-escalated': {
     steps: 1,
     budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },

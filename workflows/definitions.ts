@@ -27,6 +27,8 @@ export interface Checkpoint {
   at: number;
   /** The memory checkpoint marked with it (`rollbackMemory` returns there); unique per rollback. */
   memoryId?: string;
+  /** Whether a memory write was tagged with `memoryId` (which marks it in the store). */
+  memoryWritten?: boolean;
 }
 
 export type FailureKind = OutputFaultKind | 'model-transport' | 'model-rejected';

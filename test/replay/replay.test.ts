@@ -36,13 +36,16 @@ describe('replay of recorded histories', () => {
         'agentTask-v2-healed-by-ladder',
         'agentTask-v2-rollback-with-memory',
         'agentTask-v2-escalated',
+        // After the memory-marks-by-tag patch.
+        'agentTask-v3-rollback-with-tag-marks',
+        'agentTask-v3-healed-by-ladder',
       ]),
     );
   });
 
   test('the current workflow code replays every recorded history deterministically', async () => {
     const results = await replayAll({ codePath: testEnv().bundlePath });
-    expect(results.length).toBeGreaterThanOrEqual(7);
+    expect(results.length).toBeGreaterThanOrEqual(9);
     for (const result of results) expect({ id: result.workflowId, error: result.error }).toEqual({ id: result.workflowId, error: undefined });
   });
 
@@ -52,7 +55,7 @@ describe('replay of recorded histories', () => {
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
     const results = await replayAll({ code });
-    expect(results.length).toBeGreaterThanOrEqual(7);
+    expect(results.length).toBeGreaterThanOrEqual(9);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

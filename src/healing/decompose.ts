@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { OUTPUT_SCHEMAS, OutputSchemaName } from './output-schemas';
 import { stepMessages, StepPromptInput } from './prompt';
 import type { RepairPlan, SubStep } from './strategies';
-import { Validation, validateOutput } from './validate';
+import { parseAndCheck, Validation, validateOutput } from './validate';
 
 /** The top-level fields of an output schema, in schema order. */
 export function outputFields(schema: OutputSchemaName): string[] {
@@ -49,18 +49,8 @@ export function decompose(input: StepPromptInput, schema: OutputSchemaName = inp
 export function validateSubStep(schema: OutputSchemaName, field: string, raw: string): Validation {
   const fieldType = fieldSchema(schema, field);
   if (!fieldType) return { ok: false, kind: 'schema-violation', errors: [`${field}: not a field of the ${schema} schema`] };
-  if (raw.trim() === '') return { ok: false, kind: 'empty-answer', errors: ['the answer was empty'] };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { ok: false, kind: 'malformed-json', errors: [`the answer is not valid JSON (${reason})`] };
-  }
-  const parsed = z.object({ [field]: fieldType }).safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data[field] };
-  const errors = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`);
-  return { ok: false, kind: 'schema-violation', errors };
+  const checked = parseAndCheck(z.object({ [field]: fieldType }), raw);
+  return checked.ok ? { ok: true, value: (checked.value as Record<string, unknown>)[field] } : checked;
 }
 
 /** Merges sub-step values (field → value) in schema order and validates the whole answer. */

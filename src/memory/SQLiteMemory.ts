@@ -9,7 +9,7 @@ import { fromTopCandidates, planRecall, RecallPlan, ScoredRow, TextPlan, withinB
 import { rollbackNamespace } from './rollback';
 import { EntryRow, toEntry, toVersion } from './rows';
 import { migrate } from './schema';
-import { canonicalEntry, readSnapshot, renderSnapshot, writeFileAtomic } from './snapshot';
+import { canonicalRow, readSnapshot, renderSnapshot, writeFileAtomic } from './snapshot';
 import { prepareStatements, Statements } from './statements';
 import { verifyDatabase } from './verify';
 import type { ListOptions, MemoryEntry, MemoryStats, MemoryTurn, MemoryValue, MemoryVersion, OpenOptions, RecallQuery, RollbackResult, WriteMeta } from './types';
@@ -199,7 +199,7 @@ export class SQLiteMemory {
     const ns = options.namespace === undefined ? undefined : checkName('namespace', options.namespace);
     const { namespaces, lines } = this.db.transaction(() => ({
       namespaces: ns === undefined ? this.st.namespaces.all().map((r) => r.namespace) : [ns],
-      lines: (ns === undefined ? this.st.exportAll.all() : this.st.exportNamespace.all(ns)).map((row) => canonicalEntry(toEntry(row))),
+      lines: (ns === undefined ? this.st.exportAll.all() : this.st.exportNamespace.all(ns)).map(canonicalRow),
     }))();
     const { text, checksum } = renderSnapshot(namespaces, lines, new Date(this.now()));
     writeFileAtomic(file, text);

@@ -34,6 +34,12 @@ export interface VersionRow {
 
 export const ENTRY_COLUMNS = 'id, namespace, key, kind, content, tags, importance, role, created_at, updated_at, version';
 
+/** The columns of an entry a snapshot holds, in its canonical order. */
+export const EXPORT_COLUMNS = 'namespace, key, kind, content, tags, importance, role, created_at, updated_at';
+
+/** A row of EXPORT_COLUMNS, read as an array. */
+export type ExportRow = [namespace: string, key: string, kind: MemoryKind, content: string, tags: string, importance: number, role: string | null, createdAt: number, updatedAt: number];
+
 export function toEntry(row: EntryRow): MemoryEntry {
   return {
     namespace: row.namespace,

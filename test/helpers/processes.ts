@@ -86,3 +86,23 @@ export async function runDreamos(args: string[], env: Record<string, string> = {
   const code = await proc.exited;
   return { code, output: proc.output() };
 }
+
+/** Child `dreamos worker` processes of one test file; `stopAll` ends those still running (SIGTERM). */
+export function childWorkers() {
+  const children: LoggedProcess[] = [];
+  return {
+    start(queue: string, env: Record<string, string> = {}): LoggedProcess {
+      const proc = spawnDreamos(['worker', '--queue', queue], env);
+      children.push(proc);
+      return proc;
+    },
+    async stopAll(): Promise<void> {
+      for (const proc of children) {
+        if (proc.child.exitCode === null && proc.child.signalCode === null) {
+          proc.child.kill('SIGTERM');
+          await proc.exited;
+        }
+      }
+    },
+  };
+}

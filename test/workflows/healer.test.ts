@@ -8,7 +8,7 @@ import { SimModel } from '../../src/llm/sim';
 import { startAgentTask } from '../../src/missions/client';
 import type { AgentTaskSpec } from '../../src/tasks/spec';
 import type { AgentTaskResult, EscalationContext, PromptInput, PromptResult } from '../../workflows/definitions';
-import { LoggedProcess, spawnDreamos } from '../helpers/processes';
+import { childWorkers, LoggedProcess } from '../helpers/processes';
 import { startTestWorkers, taskSpec, testClient, TestWorkers } from '../helpers/temporal';
 
 /** Strategies that ask the model again; local repair never calls it, rollback restarts the step. */
@@ -317,7 +317,7 @@ describe('Prompt Healer on a real Temporal server', () => {
 
 describe('a worker killed during a repair attempt', () => {
   let nexus: TestWorkers;
-  const children: LoggedProcess[] = [];
+  const children = childWorkers();
 
   beforeAll(async () => {
     // Only the nexus worker in-process: agent workflows and model calls run in the child workers.
@@ -325,20 +325,9 @@ describe('a worker killed during a repair attempt', () => {
   });
 
   afterAll(async () => {
-    for (const proc of children) {
-      if (proc.child.exitCode === null && proc.child.signalCode === null) {
-        proc.child.kill('SIGTERM');
-        await proc.exited;
-      }
-    }
+    await children.stopAll();
     await nexus?.stop();
   });
-
-  function startAgentWorker(): LoggedProcess {
-    const proc = spawnDreamos(['worker', '--queue', 'agents']);
-    children.push(proc);
-    return proc;
-  }
 
   test('Temporal retries the repair on another worker with the same messages, strategy and heal note', async () => {
     const spec = taskSpec({
@@ -348,7 +337,7 @@ describe('a worker killed during a repair attempt', () => {
       // The first answer is empty; the repair's prompt carries the rejection, which the rule lets through.
       model: { sim: { seed: 9, latencyMs: 2_000, rules: [{ whenPromptIncludes: 'Step 1 of 1', unlessPromptIncludes: 'rejected', fault: 'empty-answer' }] } },
     });
-    const workerA = startAgentWorker();
+    const workerA = children.start('agents');
     await workerA.waitForText(/serving agents/);
     const handle = await startAgentTask(client, spec);
     const isRepairStart = (line: Record<string, unknown>) => line.workflowId === handle.workflowId && line.event === 'prompt.started' && line.attempt === 2;
@@ -356,7 +345,7 @@ describe('a worker killed during a repair attempt', () => {
     workerA.child.kill('SIGKILL');
     await workerA.exited;
 
-    const workerB = startAgentWorker();
+    const workerB = children.start('agents');
     const result: AgentTaskResult = await handle.result();
     expect(result).toMatchObject({ attempts: 2, healAttempts: 1, outputs: [expect.anything()] });
 

@@ -1,13 +1,13 @@
 import { Client } from '@temporalio/client';
 import { startAgentTask } from '../../src/missions/client';
-import { LoggedProcess, spawnDreamos } from '../helpers/processes';
+import { childWorkers, LoggedProcess } from '../helpers/processes';
 import { activityEvents } from '../helpers/history';
 import { startTestWorkers, taskSpec, testClient, TestWorkers } from '../helpers/temporal';
 
 let client: Client;
 /** The nexus worker (memory, analytics) stays up in this process; only agent workers die. */
 let nexus: TestWorkers;
-const children: LoggedProcess[] = [];
+const children = childWorkers();
 
 beforeAll(async () => {
   client = await testClient();
@@ -15,21 +15,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const proc of children) {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) {
-      proc.child.kill('SIGTERM');
-      await proc.exited;
-    }
-  }
+  await children.stopAll();
   await nexus?.stop();
   await client.connection.close();
 });
-
-function startWorker(): LoggedProcess {
-  const proc = spawnDreamos(['worker', '--queue', 'agents']);
-  children.push(proc);
-  return proc;
-}
 
 type Line = Record<string, unknown>;
 const isEvent = (workflowId: string, event: string, step?: number) => (line: Line) =>
@@ -37,7 +26,7 @@ const isEvent = (workflowId: string, event: string, step?: number) => (line: Lin
 
 test('a worker killed with SIGKILL during a model call: the task resumes on another worker and no completed step runs twice', async () => {
   const spec = taskSpec({ steps: 4, timeouts: { promptMs: 30_000, heartbeatMs: 2_000 }, model: { sim: { latencyMs: 1_500 } } });
-  const workerA = startWorker();
+  const workerA = children.start('agents');
   await workerA.waitForText(/serving agents/);
   const handle = await startAgentTask(client, spec);
 
@@ -46,7 +35,7 @@ test('a worker killed with SIGKILL during a model call: the task resumes on anot
   workerA.child.kill('SIGKILL');
   await workerA.exited;
 
-  const workerB = startWorker();
+  const workerB = children.start('agents');
   const result = await handle.result();
   expect(result.outputs).toHaveLength(4);
 

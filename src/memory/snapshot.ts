@@ -117,6 +117,22 @@ export function checksumOf(namespaces: string[], canonicalEntries: string[]): st
   return hash.update(']}').digest('hex');
 }
 
+const ENTRIES_START = ',"entries":[';
+
+/**
+ * The checksum of a snapshot's text as `renderSnapshot` lays it out — its entries array, line
+ * breaks removed, is then their canonical JSON — to spare re-serialising every entry. Sound: when
+ * it equals the recorded checksum, that text is the canonical JSON the export hashed, and the text
+ * is valid JSON, so the entries parsed from it are the exported ones. Any other layout gives
+ * another hash, and the caller then hashes the re-serialised entries.
+ */
+function checksumOfExportedText(text: string, namespaces: string[]): string {
+  const start = text.indexOf(ENTRIES_START);
+  const end = text.lastIndexOf(']}');
+  const body = start < 0 || end < start ? '' : text.slice(start + ENTRIES_START.length, end).replaceAll('\n', '');
+  return createHash('sha256').update(`{"namespaces":${JSON.stringify(namespaces)}${ENTRIES_START}`).update(body).update(']}').digest('hex');
+}
+
 /** The snapshot file text: one entry per line, so snapshots diff and grep well. */
 export function renderSnapshot(namespaces: string[], canonicalEntries: string[], createdAt: Date): { text: string; checksum: string } {
   const checksum = checksumOf(namespaces, canonicalEntries);
@@ -205,9 +221,9 @@ export function readSnapshot(file: string): Snapshot {
     throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `has ${parsed.issues.length} invalid field(s): ${issues.join('; ')}.`, `The file was edited or damaged. ${REEXPORT}`);
   }
   const { namespaces, entries } = parsed.data;
-  const actual = checksumOf(namespaces, entries.map(canonicalEntry));
-  if (actual !== parsed.data.checksum) {
-    throw snapshotError(MEMORY_ERRORS.snapshotChecksum, file, `fails its checksum: it records ${parsed.data.checksum} but its entries hash to ${actual}, so they changed after export.`, `The file was edited or damaged. ${REEXPORT}`);
+  const actual = () => checksumOf(namespaces, entries.map(canonicalEntry));
+  if (checksumOfExportedText(text, namespaces) !== parsed.data.checksum && actual() !== parsed.data.checksum) {
+    throw snapshotError(MEMORY_ERRORS.snapshotChecksum, file, `fails its checksum: it records ${parsed.data.checksum} but its entries hash to ${actual()}, so they changed after export.`, `The file was edited or damaged. ${REEXPORT}`);
   }
   const covered = new Set(namespaces);
   if (covered.size !== namespaces.length) throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, 'lists a namespace twice in "namespaces".', REEXPORT);

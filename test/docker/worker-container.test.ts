@@ -111,12 +111,13 @@ test('a worker container completes an agent task from the shared Temporal server
   expect(await setUpNamespace(namespace)).toMatch(/DreamEscalated\s+Bool/);
 
   const container = await createContainer({
-    Cmd: ['worker', '--queue', 'agents'],
-    Env: [`TEMPORAL_ADDRESS=${address}`, `TEMPORAL_NAMESPACE=${namespace}`, 'DREAMOS_MODEL_PROVIDER=sim', 'DREAMOS_LOG_LEVEL=warn'],
+    // The agent worker and the nexus worker (SQLite memory and analytics in the container's /data).
+    Cmd: ['worker', '--queue', 'agents', 'nexus'],
+    Env: [`TEMPORAL_ADDRESS=${address}`, `TEMPORAL_NAMESPACE=${namespace}`, 'DREAMOS_MODEL_PROVIDER=sim', 'DREAMOS_LOG_LEVEL=warn', 'DREAMOS_DASHBOARD_PORT=0'],
   });
   await container.start();
-  const [, pid] = await waitForLog(container, /worker (\d+) serving agents/, 60_000);
-  progress(`container ${container.id.slice(0, 12)} serving agents in ${namespace}`);
+  const [, pid] = await waitForLog(container, /worker (\d+) serving agents, nexus/, 60_000);
+  progress(`container ${container.id.slice(0, 12)} serving agents and nexus in ${namespace}`);
 
   const connection = await Connection.connect({ address });
   try {
@@ -133,7 +134,7 @@ test('a worker container completes an agent task from the shared Temporal server
         .map((e) => e.workflowTaskCompletedEventAttributes?.identity ?? e.activityTaskStartedEventAttributes?.identity)
         .filter((identity): identity is string => Boolean(identity)),
     );
-    expect([...identities]).toEqual([`${Config.Hostname}-${pid}/agents`]);
+    expect([...identities].sort()).toEqual([`${Config.Hostname}-${pid}/agents`, `${Config.Hostname}-${pid}/nexus`]);
   } finally {
     await connection.close();
   }

@@ -179,6 +179,28 @@ describe('JSON snapshots', () => {
     expect(fingerprint(tmp.path('target.db'))).toBe(before);
   });
 
+  test('a snapshot re-laid out by a JSON tool (indented, keys reordered) still imports: its checksum covers the content, not the layout', () => {
+    const source = tmp.open('source.db');
+    seed(source);
+    source.exportSnapshot(tmp.path('snap.json'));
+    const doc = JSON.parse(fs.readFileSync(tmp.path('snap.json'), 'utf8')) as SnapshotDoc;
+    const reordered = { ...doc, entries: doc.entries.map((e) => Object.fromEntries(Object.entries(e as object).reverse())) };
+    fs.writeFileSync(tmp.path('snap.json'), JSON.stringify(reordered, null, 2));
+
+    expect(tmp.open('target.db').importSnapshot(tmp.path('snap.json')).written).toBe(5);
+  });
+
+  test('an entry whose field is of the wrong type is refused with the field named', () => {
+    const source = tmp.open('source.db');
+    seed(source);
+    source.exportSnapshot(tmp.path('snap.json'));
+    fs.writeFileSync(tmp.path('snap.json'), withValidChecksum(fs.readFileSync(tmp.path('snap.json'), 'utf8'), (doc) => ((doc.entries[1] as { createdAt: unknown }).createdAt = 1.5)));
+
+    const err = thrown(() => tmp.open('target.db').importSnapshot(tmp.path('snap.json'))) as DreamError;
+    expect(err.code).toBe(MEMORY_ERRORS.snapshotInvalid);
+    expect(err.message).toMatch(/entries\.1\.createdAt/);
+  });
+
   test('a missing snapshot file is SNAPSHOT_UNREADABLE', () => {
     const err = thrown(() => tmp.open().importSnapshot(tmp.path('nope.json'))) as DreamError;
     expect(err.code).toBe(MEMORY_ERRORS.snapshotUnreadable);

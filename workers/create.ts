@@ -85,8 +85,9 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     store.close();
   };
   try {
-    const worker = await Worker.create({ ...common(deps, 'nexus'), activities: { ...createMemoryActivities(memory), ...createAnalyticsActivities(store) } });
-    if (deps.dashboard === false) return { role: 'nexus', worker, close: closeStores };
+    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store) };
+    if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
+    // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options, temporal } = deps.config;
     const client = new Client({ connection: deps.connection, namespace: deps.namespace });
     const dashboard = await startDashboard({
@@ -98,16 +99,19 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
       namespace: deps.namespace,
       healthSource: temporalHealthSource({ client, namespace: deps.namespace }),
     });
-    logger.info({ event: 'dashboard.started', url: dashboard.url }, 'failure dashboard serving');
-    return {
-      role: 'nexus',
-      worker,
-      dashboardUrl: dashboard.url,
-      async close() {
-        await dashboard.close();
-        await closeStores();
-      },
+    const close = async () => {
+      await dashboard.close();
+      await closeStores();
     };
+    let worker: Worker;
+    try {
+      worker = await Worker.create({ ...common(deps, 'nexus'), activities });
+    } catch (err) {
+      await dashboard.close();
+      throw err;
+    }
+    logger.info({ event: 'dashboard.started', url: dashboard.url }, 'failure dashboard serving');
+    return { role: 'nexus', worker, dashboardUrl: dashboard.url, close };
   } catch (err) {
     await closeStores();
     throw err;

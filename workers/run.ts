@@ -24,7 +24,9 @@ async function runToEnd(managed: ManagedWorker): Promise<void> {
 export async function runWorkers(roles: TaskQueueRole[], deps: WorkerDeps): Promise<RunningWorkers> {
   const created: ManagedWorker[] = [];
   try {
-    for (const role of roles) created.push(await WORKER_FACTORIES[role](deps));
+    // The nexus worker first: it is the one that can fail on its own resources (files, port).
+    const ordered = [...roles].sort((a, b) => Number(b === 'nexus') - Number(a === 'nexus'));
+    for (const role of ordered) created.push(await WORKER_FACTORIES[role](deps));
   } catch (err) {
     await Promise.all(created.map((m) => m.close()));
     throw err;

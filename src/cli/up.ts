@@ -10,7 +10,7 @@ import { startAgentTask, watchTasks } from '../missions/client';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { ensureTemporal } from '../temporal/embedded';
 import { TASK_QUEUE_ROLES } from '../temporal/task-queues';
-import { runWorkers } from '../../workers/run';
+import { runWorkers, RunningWorkers } from '../../workers/run';
 import { defaultWorkflowBundlePath } from '../../workers/paths';
 import { logToFile } from '../logger';
 import { say } from './context';
@@ -55,14 +55,22 @@ export function upCommand(): Command {
         : `Model: ${config.model.name} at ${config.model.baseUrl}.`);
 
       const endpoint = await ensureTemporal(config, say);
+      let running: RunningWorkers;
       const connection = await connectWorker(endpoint.address);
-      const running = await runWorkers(TASK_QUEUE_ROLES, {
-        connection,
-        namespace: config.temporal.namespace,
-        config,
-        workflowBundlePath: defaultWorkflowBundlePath(),
-        identity: `${os.hostname()}-${process.pid}`,
-      });
+      try {
+        running = await runWorkers(TASK_QUEUE_ROLES, {
+          connection,
+          namespace: config.temporal.namespace,
+          config,
+          workflowBundlePath: defaultWorkflowBundlePath(),
+          identity: `${os.hostname()}-${process.pid}`,
+        });
+      } catch (err) {
+        // No orphan: the embedded server goes down with a stack that could not come up.
+        await connection.close().catch(() => undefined);
+        if (endpoint.server) await endpoint.server.stop();
+        throw err;
+      }
       const stop = async () => {
         await running.shutdown();
         await connection.close();

@@ -165,10 +165,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new DreamError('DASHBOARD_LISTEN', `Cannot listen on ${host}:${options.port ?? 7400}: ${err.message}`, 'Choose another --port, or stop what uses this one.', { cause: err })));
-    server.listen(options.port ?? 7400, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) =>
+        reject(new DreamError('DASHBOARD_LISTEN', `Cannot listen on ${host}:${options.port ?? 7400}: ${err.message}`, 'Choose another port (--port or DREAMOS_DASHBOARD_PORT), or stop what uses this one.', { cause: err })),
+      );
+      server.listen(options.port ?? 7400, host, () => resolve());
+    });
+  } catch (err) {
+    // Nothing may keep reading the store once the caller gives up on this dashboard.
+    clearInterval(poll);
+    clearInterval(healthTimer);
+    unsubscribe();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { runDreamos } from '../helpers/processes';
-import { startTestWorkers, TestWorkers, uniqueId } from '../helpers/temporal';
+import { freePort, isPortOpen } from '../../src/temporal/dev-server';
+import { startTestWorkers, testEnv, TestWorkers, uniqueId } from '../helpers/temporal';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-cli-'));
 function writeFile(name: string, content: string): string {
@@ -48,6 +50,28 @@ describe('dreamos CLI: bad input is a clear error with a non-zero exit', () => {
     expect(output).toMatch(/goal: .*expected string/i);
     expect(output).toMatch(/steps: .*expected number/i);
     expect(output).toMatch(/colour|Unrecognized key/i);
+  });
+
+  test('dreamos up with the dashboard port taken fails clearly and leaves no server behind', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    const temporalPort = await freePort();
+    try {
+      const { code, output } = await runDreamos(['up'], {
+        DREAMOS_HOME: fs.mkdtempSync(path.join(dir, 'home-')),
+        TEMPORAL_CLI_PATH: testEnv().cliPath,
+        DREAMOS_TEMPORAL_PORT: String(temporalPort),
+        DREAMOS_UI_PORT: String(await freePort()),
+        DREAMOS_DASHBOARD_PORT: String(taken),
+      });
+      expect(code).toBe(1);
+      expect(output).toContain(`error [DASHBOARD_LISTEN]: Cannot listen on 127.0.0.1:${taken}`);
+      expect(output).toContain('fix: Choose another port');
+      expect(await isPortOpen(temporalPort)).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 
   test('an unreachable server names the address and how to start one', async () => {

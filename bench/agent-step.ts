@@ -10,7 +10,7 @@ import { FailureStore } from '../src/analytics/store';
 import { SimModel, SimProvider } from '../src/llm/sim';
 import { parseTaskDocument } from '../src/tasks/load';
 import { TASK_QUEUES } from '../src/temporal/task-queues';
-import { Benchmark, Metric } from './metric';
+import { Benchmark, Metric, round } from './metric';
 import { benchBundle, startBenchServer } from './server';
 
 const RUNS = Number(process.env.BENCH_AGENT_RUNS ?? 200);
@@ -87,7 +87,3 @@ export const agentStepBenchmark: Benchmark = {
     }
   },
 };
-
-function round(x: number, digits: number): number {
-  return Math.round(x * 10 ** digits) / 10 ** digits;
-}

@@ -8,7 +8,7 @@ import { FailureStore } from '../src/analytics/store';
 import type { FailureClass } from '../src/analytics/taxonomy';
 import { startDashboard } from '../src/dashboard/server';
 import type { RecordFailureBatchesInput } from '../src/analytics/workflow';
-import { Benchmark, Metric } from './metric';
+import { Benchmark, Metric, seededRandom } from './metric';
 import { BenchServer, startBenchServer } from './server';
 
 /** Events per `record` call in the direct ingest. */
@@ -27,18 +27,6 @@ const SEED_WINDOW_MS = 24 * 3_600_000;
 const API_ROUNDS = 40;
 const API_PATHS = ['/api/dashboard', '/api/summary', '/api/frequency', '/api/classes', '/api/resolution', '/api/strategies', '/api/recent?limit=50', '/api/health'];
 const QUEUE = 'bench-analytics';
-
-/** A small deterministic PRNG (mulberry32), so every run seeds the same swarm. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const CLASSES: [FailureClass, number][] = [
   ['malformed-json', 30],
@@ -72,7 +60,7 @@ const EVENTS_PER_CHAIN = 4.2;
  * Yields batches until `total` events.
  */
 export function* syntheticEvents(total: number, options: { seed?: number; from: number; until: number; batch?: number }): Generator<FailureEventInput[]> {
-  const rand = random(options.seed ?? 7);
+  const rand = seededRandom(options.seed ?? 7);
   const batchSize = options.batch ?? BATCH;
   const spacing = (options.until - options.from) / (total / EVENTS_PER_CHAIN);
   let batch: FailureEventInput[] = [];

@@ -14,7 +14,7 @@ import { outcomeOf, startAgentTask, TaskOutcome } from '../src/missions/client';
 import { parseTaskDocument } from '../src/tasks/load';
 import { AgentTaskSpec } from '../src/tasks/spec';
 import { TASK_QUEUES } from '../src/temporal/task-queues';
-import { Benchmark, Metric } from './metric';
+import { Benchmark, Metric, round } from './metric';
 import { benchBundle, startBenchServer } from './server';
 
 const TASKS = Number(process.env.BENCH_HEALER_TASKS ?? 200);
@@ -176,7 +176,3 @@ export const healerBenchmark: Benchmark = {
     }
   },
 };
-
-function round(x: number, digits: number): number {
-  return Math.round(x * 10 ** digits) / 10 ** digits;
-}

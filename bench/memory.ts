@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MemoryValue, RecallQuery, SQLiteMemory } from '../src/memory';
 import { FTS_APPLY } from '../src/memory/schema';
-import { Benchmark, Metric } from './metric';
+import { Benchmark, Metric, seededRandom } from './metric';
 
 const BATCH = 500;
 const PUT_ROWS = 20_000;
@@ -16,18 +16,6 @@ const RECALLS = 3_000;
 const TEXT_RECALLS = 1_000;
 const TAGS = ['decision', 'fact', 'pricing', 'market', 'risk', 'plan', 'customer', 'competitor', 'hiring', 'budget', 'legal', 'tech', 'ops', 'sales', 'design', 'research'];
 
-/** A small deterministic PRNG (mulberry32), so every run writes the same memories. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface Row {
   ns: string;
   key: string;
@@ -36,7 +24,7 @@ interface Row {
 
 /** Memories as agents write them: 15–45 words drawn Zipf-like from a 5,000-word vocabulary, 1–3 tags. */
 function corpus(seed: number) {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const syllables = ['ka', 'lo', 'mi', 're', 'tu', 'sa', 'ne', 'po', 'di', 'va', 'zo', 'ri', 'fe', 'gu', 'ba', 'te'];
   const words = Array.from({ length: VOCABULARY }, (_, i) => {
     let w = '';

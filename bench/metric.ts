@@ -34,3 +34,20 @@ export function meetsTarget(value: number, target: string): boolean {
       return value < bound;
   }
 }
+
+/** `x` rounded to `digits` decimals, for the figures in results.json. */
+export function round(x: number, digits: number): number {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
+}
+
+/** A small deterministic PRNG (mulberry32), so every run generates the same data. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

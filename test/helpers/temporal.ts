@@ -89,3 +89,32 @@ export function taskSpec(fields: Partial<AgentTaskSpecInput> & { outputSchema?: 
     ...fields,
   })[0];
 }
+
+/**
+ * A test file's client and in-process workers (agents and nexus by default): started before its
+ * first test, stopped after its last. Read `env.client` and `env.workers` inside tests.
+ */
+export function useTestWorkers(options: TestWorkerOptions = {}): { readonly client: Client; readonly workers: TestWorkers } {
+  let client: Client | undefined;
+  let workers: TestWorkers | undefined;
+  beforeAll(async () => {
+    client = await testClient();
+    workers = await startTestWorkers(options);
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await client?.connection.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useTestWorkers: read env.client / env.workers inside a test, not at load time.');
+    return value;
+  };
+  return {
+    get client() {
+      return started(client);
+    },
+    get workers() {
+      return started(workers);
+    },
+  };
+}

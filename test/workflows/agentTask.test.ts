@@ -1,29 +1,17 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client } from '@temporalio/client';
 import { startAgentTask } from '../../src/missions/client';
 import { OUTPUT_SCHEMAS } from '../../src/healing/output-schemas';
 import { checkpointsQuery, EscalationContext, PromptInput, stateQuery } from '../../workflows/definitions';
 import { promptInputs } from '../helpers/history';
-import { startTestWorkers, taskSpec, testClient, TestWorkers } from '../helpers/temporal';
+import { taskSpec, useTestWorkers } from '../helpers/temporal';
 
-let client: Client;
-let workers: TestWorkers;
-
-beforeAll(async () => {
-  client = await testClient();
-  workers = await startTestWorkers();
-});
-
-afterAll(async () => {
-  await workers?.stop();
-  await client?.connection.close();
-});
+const env = useTestWorkers();
 
 describe('agentTask on a real Temporal server', () => {
   test('happy path: every step yields an output that matches the task schema', async () => {
     const spec = taskSpec({ steps: 3, outputSchema: 'strategy' });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();
 
     expect(result.outputs).toHaveLength(3);
@@ -38,7 +26,7 @@ describe('agentTask on a real Temporal server', () => {
       steps: 1,
       model: { sim: { rules: [{ whenPromptIncludes: 'Step 1 of 1', unlessPromptIncludes: 'rejected by validation', fault: 'schema-violation' }] } },
     });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();
 
     expect(result).toMatchObject({ attempts: 2, healAttempts: 1, rollbacks: 0 });
@@ -57,7 +45,7 @@ describe('agentTask on a real Temporal server', () => {
       // An empty answer: nothing for local repair to work with, so every failure costs an attempt.
       model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
     });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();
 
     expect(result.rollbacks).toBe(1);
@@ -82,7 +70,7 @@ describe('agentTask on a real Temporal server', () => {
       budget: { maxAttempts: 6, maxConsecutiveFailures: 2, maxRollbacks: 1 },
       model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
     });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     const error = await handle.result().then(
       () => undefined,
       (err: unknown) => err,
@@ -110,13 +98,13 @@ describe('agentTask on a real Temporal server', () => {
       // Empty answers: no local repair can help, every repair costs a model call.
       model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
     });
-    const cause = await (await startAgentTask(client, spec)).result().catch((err: WorkflowFailedError) => err.cause as ApplicationFailure);
+    const cause = await (await startAgentTask(env.client, spec)).result().catch((err: WorkflowFailedError) => err.cause as ApplicationFailure);
     expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ reason: 'attempt-budget', attempts: 3, healAttempts: 3 });
   });
 
   test('pause holds the next step; hint and amendGoal reach the following prompts; resume finishes', async () => {
     const spec = taskSpec({ steps: 3, model: { sim: { latencyMs: 400 } } });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     await handle.signal('pause');
     await waitFor(async () => (await handle.query(stateQuery)).status === 'paused');
     const pausedAt = (await handle.query(stateQuery)).step;
@@ -140,7 +128,7 @@ describe('agentTask on a real Temporal server', () => {
 
   test('a long task continues as new and carries its state across runs', async () => {
     const spec = taskSpec({ steps: 12, continueAsNewAfterEvents: 50 });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();
 
     expect(result.runs).toBeGreaterThan(1);

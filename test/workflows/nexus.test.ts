@@ -1,27 +1,15 @@
-import { Client } from '@temporalio/client';
 import { startAgentTask } from '../../src/missions/client';
 import { SQLiteMemory } from '../../src/memory';
 import { FailureStore } from '../../src/analytics/store';
 import { chainIdOf } from '../../src/analytics/events';
 import { promptInputs } from '../helpers/history';
-import { startTestWorkers, taskSpec, testClient, TestWorkers, uniqueId } from '../helpers/temporal';
+import { taskSpec, uniqueId, useTestWorkers } from '../helpers/temporal';
 
-let workers: TestWorkers;
-let client: Client;
-
-beforeAll(async () => {
-  workers = await startTestWorkers();
-  client = await testClient();
-});
-
-afterAll(async () => {
-  await workers?.stop();
-  await client?.connection.close();
-});
+const env = useTestWorkers();
 
 /** Reads the nexus worker's files with second instances, as the persistence contract allows. */
 function withMemory<T>(read: (memory: SQLiteMemory) => T): T {
-  const memory = SQLiteMemory.open(workers.memoryFile);
+  const memory = SQLiteMemory.open(env.workers.memoryFile);
   try {
     return read(memory);
   } finally {
@@ -30,7 +18,7 @@ function withMemory<T>(read: (memory: SQLiteMemory) => T): T {
 }
 
 function withStore<T>(read: (store: FailureStore) => T): T {
-  const store = FailureStore.open(workers.analyticsFile, { readonly: true });
+  const store = FailureStore.open(env.workers.analyticsFile, { readonly: true });
   try {
     return read(store);
   } finally {
@@ -55,7 +43,7 @@ describe('agentTask with the nexus worker: memory and failure analytics', () => 
       steps: 2,
       model: { sim: { rules: [{ whenPromptIncludes: 'Step 1 of 2', unlessPromptIncludes: 'rejected by validation', fault: 'empty-answer' }] } },
     });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();
     expect(result).toMatchObject({ attempts: 3, healAttempts: 1, rollbacks: 0 });
 
@@ -85,9 +73,9 @@ describe('agentTask with the nexus worker: memory and failure analytics', () => 
     const researcher = taskSpec({ missionId, taskId: 'research', role: 'researcher', outputSchema: 'research', steps: 1 });
     const analyst = taskSpec({ missionId, taskId: 'analysis', role: 'analyst', outputSchema: 'analysis', steps: 1 });
 
-    const first = await startAgentTask(client, researcher);
+    const first = await startAgentTask(env.client, researcher);
     const { outputs } = await first.result();
-    const second = await startAgentTask(client, analyst);
+    const second = await startAgentTask(env.client, analyst);
     await second.result();
 
     const fact = withMemory((m) => m.get(`mission:${missionId}`, 'research.step-1'));
@@ -110,7 +98,7 @@ describe('agentTask with the nexus worker: memory and failure analytics', () => 
       budget: { maxConsecutiveFailures: 2 },
       model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
     });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();
     expect(result.rollbacks).toBe(1);
 
@@ -139,7 +127,7 @@ describe('agentTask with the nexus worker: memory and failure analytics', () => 
       budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
       model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
     });
-    const handle = await startAgentTask(client, spec);
+    const handle = await startAgentTask(env.client, spec);
     await expect(handle.result()).rejects.toThrow();
 
     const events = withStore((s) => s.eventsOfChain(chainIdOf(handle.workflowId, 0, 0)));

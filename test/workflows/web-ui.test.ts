@@ -1,19 +1,7 @@
-import { Client } from '@temporalio/client';
 import { startAgentTask } from '../../src/missions/client';
-import { startTestWorkers, taskSpec, testClient, testEnv, TestWorkers } from '../helpers/temporal';
+import { taskSpec, testEnv, useTestWorkers } from '../helpers/temporal';
 
-let client: Client;
-let workers: TestWorkers;
-
-beforeAll(async () => {
-  client = await testClient();
-  workers = await startTestWorkers();
-});
-
-afterAll(async () => {
-  await workers.stop();
-  await client.connection.close();
-});
+const env = useTestWorkers();
 
 interface UiPayload {
   data: string;
@@ -29,7 +17,7 @@ const decode = (payload: UiPayload) => JSON.parse(Buffer.from(payload.data, 'bas
 
 test('the Temporal Web UI lists the task with its search attributes and summary memo', async () => {
   const spec = taskSpec({ role: 'analyst', outputSchema: 'analysis', steps: 2 });
-  const handle = await startAgentTask(client, spec);
+  const handle = await startAgentTask(env.client, spec);
   await handle.result();
 
   const query = encodeURIComponent(`DreamRole="analyst" AND DreamStatus="completed" AND WorkflowId="${handle.workflowId}"`);

@@ -56,6 +56,11 @@ const SCENARIOS: Record<string, object> = {
     steps: 3,
     model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
   },
+  // Since the lean-publish patch: no search-attribute upsert at start or after the last step.
+  'v4-ladder-then-escalated': {
+    steps: 2,
+    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
+  },
   'v2-escalated': {
     steps: 1,
     budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },

@@ -77,6 +77,13 @@ const NEXUS_HEALER_PATCH = 'nexus-memory-analytics-healer';
  */
 const MEMORY_TAG_MARKS_PATCH = 'memory-marks-by-tag';
 
+/**
+ * Since this patch the task does not upsert its search attributes and memo at start (the client
+ * sets role, mission and status when it starts the task) nor after its last step (completion
+ * does): each upsert is a history event and a visibility write.
+ */
+const LEAN_PUBLISH_PATCH = 'lean-publish';
+
 const AGENTS_QUEUE = 'agents';
 const RECENT_FAILURES_KEPT = 10;
 const MEMORY_RECALL_LIMIT = 8;
@@ -133,6 +140,7 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
   const checkpoints: Checkpoint[] = carried?.checkpoints ?? [{ id: 'cp-0', completedSteps: 0, at: Date.now() }];
   const nexus = patched(NEXUS_HEALER_PATCH);
   const tagMarks = nexus && patched(MEMORY_TAG_MARKS_PATCH);
+  const lean = tagMarks && patched(LEAN_PUBLISH_PATCH);
   const info = workflowInfo();
   const agentNamespace = `agent:${spec.missionId}:${spec.taskId}`;
   const missionNamespace = `mission:${spec.missionId}`;
@@ -453,7 +461,7 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     startStep();
     if (state.step % spec.checkpointEvery === 0 || state.step === spec.steps) await takeCheckpoint();
     await flushEvents();
-    publish();
+    if (!lean || state.step < spec.steps) publish();
   }
 
   /**
@@ -543,7 +551,7 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     return undefined;
   }
 
-  publish();
+  if (!lean || carried) publish();
   if (nexus && !carried) await checkpointMemory(checkpoints[0]);
 
   let memories: string[] = [];

@@ -1,4 +1,4 @@
-import { hasValue, EntryRow, VersionRow } from './rows';
+import { EntryRow, StoredValue } from './rows';
 import type { Statements } from './statements';
 import type { MemoryEntry, VersionOp } from './types';
 import type { NormalizedValue } from './validate';
@@ -8,7 +8,8 @@ import type { NormalizedValue } from './validate';
  * inside the caller's transaction. `entries.version` is the journal seq of the value it holds.
  */
 
-export type StoredValue = Omit<MemoryEntry, 'namespace' | 'key'>;
+export type { StoredValue } from './rows';
+export { storedValueOf } from './rows';
 
 /** A put by a caller: createdAt kept from an existing entry, updatedAt now. */
 export function putValue(st: Statements, ns: string, key: string, value: NormalizedValue, checkpointId: string | null, now: number): { entry: MemoryEntry; seq: number } {
@@ -32,19 +33,6 @@ export function removeKey(st: Statements, ns: string, key: string, op: VersionOp
   if (st.remove.run(ns, key).changes === 0) return false;
   st.journalAbsent.get(ns, key, op, checkpointId, now);
   return true;
-}
-
-export function storedValueOf(row: VersionRow): StoredValue | undefined {
-  if (!hasValue(row)) return undefined;
-  return {
-    kind: row.kind,
-    content: row.content,
-    tags: JSON.parse(row.tags) as string[],
-    importance: row.importance,
-    role: row.role,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }
 
 /** Whether an entry row already holds exactly this value. */

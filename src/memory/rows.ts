@@ -58,23 +58,29 @@ export function hasValue(row: VersionRow): row is VersionRow & { kind: MemoryKin
   return row.kind !== null;
 }
 
+/** An entry's value as a version row recorded it; undefined for a deletion. */
+export type StoredValue = Omit<MemoryEntry, 'namespace' | 'key'>;
+
+export function storedValueOf(row: VersionRow): StoredValue | undefined {
+  if (!hasValue(row)) return undefined;
+  return {
+    kind: row.kind,
+    content: row.content,
+    tags: JSON.parse(row.tags) as string[],
+    importance: row.importance,
+    role: row.role,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
 export function toVersion(row: VersionRow): MemoryVersion {
   return {
     seq: row.seq,
     namespace: row.namespace,
     key: row.key,
     op: row.op,
-    value: hasValue(row)
-      ? {
-          kind: row.kind,
-          content: row.content,
-          tags: JSON.parse(row.tags) as string[],
-          importance: row.importance,
-          role: row.role,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-        }
-      : null,
+    value: storedValueOf(row) ?? null,
     checkpointId: row.checkpoint_id,
     at: row.at,
   };

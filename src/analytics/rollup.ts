@@ -2,6 +2,7 @@
  * What a batch of newly recorded events adds to the rollup tables. Pure: the store applies the
  * deltas with upserts in the same transaction as the raw rows.
  */
+import type { StrategyStatRow } from '../healing/chooser';
 import type { ChainSummary, Resolution } from './chains';
 import type { FailureEvent } from './events';
 import { alignDown, HOUR_MS, MINUTE_MS, SPANS } from './metrics';
@@ -89,15 +90,8 @@ export interface StrategyHourDelta {
   successes: number;
 }
 
-/** All-time heal outcomes of one strategy for one class, role and model (the healer's question). */
-export interface StrategyTotalDelta {
-  failureClass: string;
-  role: string;
-  model: string;
-  strategy: string;
-  attempts: number;
-  successes: number;
-}
+/** All-time heal outcomes of one strategy for one class, role and model: the chooser's stats row. */
+export type StrategyTotalDelta = StrategyStatRow;
 
 /** Heal attempts counted per strategy; one whose outcome is `healed` is a success. */
 export function strategyDeltas(events: readonly FailureEvent[]): { hourly: StrategyHourDelta[]; totals: StrategyTotalDelta[] } {

@@ -40,10 +40,11 @@ export const EXPORT_COLUMNS = 'namespace, key, kind, content, tags, importance, 
 /** A row of EXPORT_COLUMNS, read as an array. */
 export type ExportRow = [namespace: string, key: string, kind: MemoryKind, content: string, tags: string, importance: number, role: string | null, createdAt: number, updatedAt: number];
 
-export function toEntry(row: EntryRow): MemoryEntry {
+/** The value columns of an entry or of a version that holds a value. */
+type ValueColumns = Pick<EntryRow, 'kind' | 'content' | 'tags' | 'importance' | 'role' | 'created_at' | 'updated_at'>;
+
+function valueOf(row: ValueColumns): StoredValue {
   return {
-    namespace: row.namespace,
-    key: row.key,
     kind: row.kind,
     content: row.content,
     tags: JSON.parse(row.tags) as string[],
@@ -52,6 +53,10 @@ export function toEntry(row: EntryRow): MemoryEntry {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+export function toEntry(row: EntryRow): MemoryEntry {
+  return { namespace: row.namespace, key: row.key, ...valueOf(row) };
 }
 
 export function hasValue(row: VersionRow): row is VersionRow & { kind: MemoryKind; content: string; tags: string; importance: number; created_at: number; updated_at: number } {
@@ -62,16 +67,7 @@ export function hasValue(row: VersionRow): row is VersionRow & { kind: MemoryKin
 export type StoredValue = Omit<MemoryEntry, 'namespace' | 'key'>;
 
 export function storedValueOf(row: VersionRow): StoredValue | undefined {
-  if (!hasValue(row)) return undefined;
-  return {
-    kind: row.kind,
-    content: row.content,
-    tags: JSON.parse(row.tags) as string[],
-    importance: row.importance,
-    role: row.role,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
+  return hasValue(row) ? valueOf(row) : undefined;
 }
 
 export function toVersion(row: VersionRow): MemoryVersion {

@@ -2,23 +2,14 @@ import net from 'node:net';
 import { analyticsCommand, analyticsDbFile } from '../../../src/cli/analytics';
 import { AnalyticsReport } from '../../../src/analytics/report';
 import { DreamError } from '../../../src/errors';
+import { captureStdout } from '../../helpers/stdout';
 import { event, MINUTE, useStores } from './helpers';
 
 const stores = useStores();
 
 /** Runs `dreamos analytics <args>` in this process and returns what it printed. */
 async function run(...args: string[]): Promise<string> {
-  let printed = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    printed += String(chunk);
-    return true;
-  });
-  try {
-    await analyticsCommand().parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return printed;
+  return captureStdout(() => analyticsCommand().parseAsync(args, { from: 'user' }));
 }
 
 /** A port nothing listens on: bound, then released. */

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { memoryCommand, memoryDbFile } from '../../../src/cli/memory';
 import { requireBuiltCli, runDreamos } from '../../helpers/processes';
 import { DreamError } from '../../../src/errors';
+import { captureStdout } from '../../helpers/stdout';
 import { SQLiteMemory } from '../../../src/memory';
 import { useTempDir } from './helpers';
 
@@ -10,17 +11,7 @@ const tmp = useTempDir();
 
 /** Runs `dreamos memory <args>` in this process and returns what it printed. */
 async function run(...args: string[]): Promise<string> {
-  let printed = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    printed += String(chunk);
-    return true;
-  });
-  try {
-    await memoryCommand().exitOverride().parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return printed;
+  return captureStdout(() => memoryCommand().exitOverride().parseAsync(args, { from: 'user' }));
 }
 
 describe('dreamos memory', () => {

@@ -61,6 +61,17 @@ const SCENARIOS: Record<string, object> = {
     steps: 2,
     model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
   },
+  // Since the agent-task-v5 patch: one patch marker stands for the three before it.
+  'v5-rollback-with-memory': {
+    steps: 3,
+    checkpointEvery: 2,
+    budget: { maxConsecutiveFailures: 2 },
+    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
+  },
+  'v5-healed-by-ladder': {
+    steps: 3,
+    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
+  },
   'v2-escalated': {
     steps: 1,
     budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },

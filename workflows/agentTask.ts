@@ -84,6 +84,13 @@ const MEMORY_TAG_MARKS_PATCH = 'memory-marks-by-tag';
  */
 const LEAN_PUBLISH_PATCH = 'lean-publish';
 
+/**
+ * Stands for the three patches above, so a new task records one patch marker instead of three.
+ * Each marker also upserts the TemporalChangeVersion search attribute: two history events and a
+ * visibility write per patch, at the start of every task.
+ */
+const AGENT_TASK_V5_PATCH = 'agent-task-v5';
+
 const AGENTS_QUEUE = 'agents';
 const RECENT_FAILURES_KEPT = 10;
 const MEMORY_RECALL_LIMIT = 8;
@@ -138,9 +145,11 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
   const carried = input.carried;
   const state: AgentTaskState = { ...initialState(spec, Date.now()), ...carried?.state };
   const checkpoints: Checkpoint[] = carried?.checkpoints ?? [{ id: 'cp-0', completedSteps: 0, at: Date.now() }];
-  const nexus = patched(NEXUS_HEALER_PATCH);
-  const tagMarks = nexus && patched(MEMORY_TAG_MARKS_PATCH);
-  const lean = tagMarks && patched(LEAN_PUBLISH_PATCH);
+  // Histories recorded before a patch replay without its marker, so each check falls through to the older ones.
+  const v5 = patched(AGENT_TASK_V5_PATCH);
+  const nexus = v5 || patched(NEXUS_HEALER_PATCH);
+  const tagMarks = v5 || (nexus && patched(MEMORY_TAG_MARKS_PATCH));
+  const lean = v5 || (tagMarks && patched(LEAN_PUBLISH_PATCH));
   const info = workflowInfo();
   const agentNamespace = `agent:${spec.missionId}:${spec.taskId}`;
   const missionNamespace = `mission:${spec.missionId}`;

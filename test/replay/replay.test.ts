@@ -41,13 +41,16 @@ describe('replay of recorded histories', () => {
         'agentTask-v3-healed-by-ladder',
         // After the lean-publish patch.
         'agentTask-v4-ladder-then-escalated',
+        // After the agent-task-v5 patch (one marker for the three above).
+        'agentTask-v5-rollback-with-memory',
+        'agentTask-v5-healed-by-ladder',
       ]),
     );
   });
 
   test('the current workflow code replays every recorded history deterministically', async () => {
     const results = await replayAll({ codePath: testEnv().bundlePath });
-    expect(results.length).toBeGreaterThanOrEqual(10);
+    expect(results.length).toBeGreaterThanOrEqual(12);
     for (const result of results) expect({ id: result.workflowId, error: result.error }).toEqual({ id: result.workflowId, error: undefined });
   });
 
@@ -57,7 +60,7 @@ describe('replay of recorded histories', () => {
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
     const results = await replayAll({ code });
-    expect(results.length).toBeGreaterThanOrEqual(10);
+    expect(results.length).toBeGreaterThanOrEqual(12);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -5,15 +5,16 @@ import { DreamError } from '../errors';
 import { idempotencyConflict, MEMORY_ERRORS } from './errors';
 import { applySnapshot } from './apply';
 import { putValue, removeKey } from './journal';
-import { fromTopCandidates, planRecall, RecallPlan, ScoredRow, TextPlan, withinBudget } from './recall';
+import { byRank, byRankMatching, byText, fromTopCandidates, queryWords, RecallPlan, ScoredRow, TextPlan, withinBudget } from './recall';
 import { rollbackNamespace } from './rollback';
 import { EntryRow, toEntry, toVersion } from './rows';
 import { migrate } from './schema';
 import { canonicalRow, readSnapshot, renderSnapshot, writeFileAtomic } from './snapshot';
 import { prepareStatements, Statements } from './statements';
+import { TermStats } from './term-stats';
 import { verifyDatabase } from './verify';
 import type { ListOptions, MemoryEntry, MemoryStats, MemoryTurn, MemoryValue, MemoryVersion, OpenOptions, RecallQuery, RollbackResult, WriteMeta } from './types';
-import { checkCount, checkKind, checkName, normalizeRecall, normalizeTurn, normalizeValue } from './validate';
+import { checkCount, checkKind, checkName, NormalizedRecall, normalizeRecall, normalizeTurn, normalizeValue } from './validate';
 
 export const DEFAULT_SHORT_TERM_WINDOW = 50;
 const RECALL_CACHE_SIZE = 64;
@@ -35,6 +36,7 @@ const JSON_CODEC = { encode: (r: unknown) => JSON.stringify(r ?? null), decode: 
 export class SQLiteMemory {
   private readonly st: Statements;
   private readonly recallCache = new Map<string, Database.Statement<unknown[], unknown>>();
+  private readonly termStats: TermStats;
   private readonly inTransaction: <T>(fn: () => T) => T;
   private closed = false;
 
@@ -45,6 +47,7 @@ export class SQLiteMemory {
     private readonly now: () => number,
   ) {
     this.st = prepareStatements(db);
+    this.termStats = new TermStats(db);
     const outermost = db.transaction((fn: () => unknown) => {
       const result = fn();
       this.applyFtsChanges();
@@ -131,11 +134,22 @@ export class SQLiteMemory {
   recall(query: RecallQuery): MemoryEntry[] {
     this.live();
     const normalized = normalizeRecall(query);
-    const plan = planRecall(normalized);
-    if (plan === undefined) return [];
-    if (normalized.text !== undefined && this.db.inTransaction) this.applyFtsChanges();
-    const rows = 'top' in plan ? this.textRows(plan) : this.rows(plan);
-    return withinBudget(rows.map(toEntry), normalized.maxChars);
+    return withinBudget(this.recallRows(normalized).map(toEntry), normalized.maxChars);
+  }
+
+  /**
+   * The ranking of a recall. With text: the entries matching its ranked words by bm25, then, when
+   * those are fewer than the limit, the entries matching only its stop words by importance and recency.
+   */
+  private recallRows(query: NormalizedRecall): EntryRow[] {
+    if (query.text === undefined) return this.rows(byRank(query));
+    const words = queryWords(query.text);
+    if (words.length === 0) return [];
+    if (this.db.inTransaction) this.applyFtsChanges();
+    const { ranked, stop } = this.termStats.split(words);
+    const head = ranked.length === 0 ? [] : this.textRows(byText(query, ranked));
+    if (head.length >= query.limit || stop.length === 0) return head;
+    return [...head, ...this.rows(byRankMatching(query, stop, head.map((r) => r.id), query.limit - head.length))];
   }
 
   /** Entries of a namespace, most recently updated first. */

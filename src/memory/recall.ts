@@ -30,14 +30,23 @@ export const MAX_QUERY_TERMS = 16;
 
 const RANK_ORDER = 'importance DESC, updated_at DESC, version DESC';
 
+/** The distinct words of a text query, lowercased, at most MAX_QUERY_TERMS of them. */
+export function queryWords(text: string): string[] {
+  return [...new Set(text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [])].slice(0, MAX_QUERY_TERMS);
+}
+
+/** Words as an FTS5 expression: each a quoted term (operators and punctuation stay inert), any of them may match. */
+export function anyOf(words: string[]): string {
+  return words.map((w) => `"${w}"`).join(' OR ');
+}
+
 /**
  * The FTS5 query for free text: every word as a quoted term, any of them may match (bm25 ranks
- * entries matching more and rarer words first). Quoting makes operators and punctuation inert.
- * Undefined when the text has no words.
+ * entries matching more and rarer words first). Undefined when the text has no words.
  */
 export function ftsQuery(text: string): string | undefined {
-  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [])].slice(0, MAX_QUERY_TERMS);
-  return words.length === 0 ? undefined : words.map((w) => `"${w}"`).join(' OR ');
+  const words = queryWords(text);
+  return words.length === 0 ? undefined : anyOf(words);
 }
 
 function filters(query: NormalizedRecall, alias: string): { sql: string; params: Array<string | number> } {
@@ -58,12 +67,32 @@ function filters(query: NormalizedRecall, alias: string): { sql: string; params:
  * Without text: each namespace is walked along the rank index, stopping at the limit, and the
  * per-namespace heads are merged — cost grows with the limit, not with the namespace size.
  */
-function byRank(query: NormalizedRecall): RecallPlan {
+export function byRank(query: NormalizedRecall): RecallPlan {
+  return rankWalk(query, query.limit, () => ({ sql: '', params: [] }));
+}
+
+/**
+ * The entries of the query's namespaces matching any of `words` (stop words: every match scores
+ * the same), in rank order, leaving out `exclude` (ids already in the answer). Each namespace's
+ * matches are found once, by the index; the rank walk then stops at the limit.
+ */
+export function byRankMatching(query: NormalizedRecall, words: string[], exclude: number[], limit: number): RecallPlan {
+  return rankWalk(query, limit, (ns) => ({
+    sql: ' AND id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?) AND id NOT IN (SELECT value FROM json_each(?))',
+    params: [textMatch([ns], anyOf(words)), JSON.stringify(exclude)],
+  }));
+}
+
+function rankWalk(query: NormalizedRecall, limit: number, extra: (ns: string) => { sql: string; params: Array<string | number> }): RecallPlan {
   const where = filters(query, '');
-  const one = `SELECT * FROM (SELECT ${ENTRY_COLUMNS} FROM entries INDEXED BY entries_rank WHERE namespace = ? AND ${where.sql} ORDER BY ${RANK_ORDER} LIMIT ?)`;
-  const sql = `${query.namespaces.map(() => one).join(' UNION ALL ')} ORDER BY ${RANK_ORDER} LIMIT ?`;
-  const params = query.namespaces.flatMap((ns) => [ns, ...where.params, query.limit]);
-  return { sql, params: [...params, query.limit] };
+  const parts = query.namespaces.map((ns) => {
+    const more = extra(ns);
+    return {
+      sql: `SELECT * FROM (SELECT ${ENTRY_COLUMNS} FROM entries INDEXED BY entries_rank WHERE namespace = ? AND ${where.sql}${more.sql} ORDER BY ${RANK_ORDER} LIMIT ?)`,
+      params: [ns, ...where.params, ...more.params, limit],
+    };
+  });
+  return { sql: `${parts.map((p) => p.sql).join(' UNION ALL ')} ORDER BY ${RANK_ORDER} LIMIT ?`, params: [...parts.flatMap((p) => p.params), limit] };
 }
 
 /** The full-text token of a namespace; must agree with NS_TOKEN_SQL in migrations.ts (the tokenizer folds case). */
@@ -84,8 +113,9 @@ export function candidatesFor(limit: number): number {
   return Math.max(4 * limit, 40);
 }
 
-function byText(query: NormalizedRecall, words: string): TextPlan {
-  const match = textMatch(query.namespaces, words);
+/** A text recall ranked by bm25 over `words`; see TextPlan. */
+export function byText(query: NormalizedRecall, words: string[]): TextPlan {
+  const match = textMatch(query.namespaces, anyOf(words));
   const where = filters(query, 'e.');
   const columns = ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
   const candidates = candidatesFor(query.limit);
@@ -117,13 +147,6 @@ export function fromTopCandidates<T extends ScoredRow>(rows: T[], limit: number,
   const worst = rows[rows.length - 1].score;
   const final = kept.filter((r) => r.score < worst);
   return final.length >= limit ? final.slice(0, limit) : undefined;
-}
-
-/** The plan for a recall, or undefined when it cannot match anything (text without words). */
-export function planRecall(query: NormalizedRecall): RecallPlan | TextPlan | undefined {
-  if (query.text === undefined) return byRank(query);
-  const match = ftsQuery(query.text);
-  return match === undefined ? undefined : byText(query, match);
 }
 
 /** The longest prefix of a ranking whose total content length fits the budget. */

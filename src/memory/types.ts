@@ -81,7 +81,10 @@ export interface RecallQuery {
   tags?: string[];
   /**
    * Full-text match (FTS5; entries containing any of the words, case and accents folded); ranks by
-   * bm25 before importance and recency. At most 16 distinct words are used.
+   * bm25 before importance and recency. At most 16 distinct words are used. Once there are 1 000
+   * memories, a word found in more than half of them is a stop word: it still matches, but entries
+   * matching only stop words rank after those matching another word, by importance and recency
+   * (bm25 gives such a word no weight; ranking by it cost most of a text recall's time).
    */
   text?: string;
   /** Default: both kinds. */

@@ -1,4 +1,5 @@
 import { candidatesFor, fromTopCandidates, ftsQuery, withinBudget } from '../../../src/memory/recall';
+import { STOP_WORD_MIN_ENTRIES } from '../../../src/memory/term-stats';
 import { steppingClock, useTempDir } from './helpers';
 
 const tmp = useTempDir();
@@ -149,6 +150,54 @@ describe('recall filters and budgets', () => {
     memory.delete(NS, 'k');
     expect(memory.recall({ namespaces: [NS], text: 'beta' })).toEqual([]);
     expect(memory.verify()).toEqual({ ok: true, problems: [] });
+  });
+});
+
+describe('stop words: words in more than half of all memories', () => {
+  /** STOP_WORD_MIN_ENTRIES memories elsewhere, all containing "common", plus three in NS. */
+  function withCommonWord() {
+    const memory = tmp.open('memory.db', { now: steppingClock() });
+    memory.transaction(() => {
+      for (let i = 0; i < STOP_WORD_MIN_ENTRIES; i++) memory.put('mission:elsewhere', `e${i}`, { content: `common filler ${i}` });
+      memory.put(NS, 'rare-low', { content: 'common rare', importance: 0.1 });
+      memory.put(NS, 'dense-mid', { content: 'common common common', importance: 0.5, tags: ['x'] });
+      memory.put(NS, 'sparse-high', { content: 'common among many other words in a long sentence', importance: 0.9 });
+    });
+    return memory;
+  }
+
+  test('a memory matching a rarer word ranks first; those matching only stop words follow by importance, not by word count', () => {
+    const memory = withCommonWord();
+
+    expect(keys(memory.recall({ namespaces: [NS], text: 'common rare' }))).toEqual(['rare-low', 'sparse-high', 'dense-mid']);
+  });
+
+  test('a text of stop words only returns its matches by importance, within the namespaces, filters and limit', () => {
+    const memory = withCommonWord();
+
+    expect(keys(memory.recall({ namespaces: [NS], text: 'common' }))).toEqual(['sparse-high', 'dense-mid', 'rare-low']);
+    expect(keys(memory.recall({ namespaces: [NS], text: 'common', limit: 2 }))).toEqual(['sparse-high', 'dense-mid']);
+    expect(keys(memory.recall({ namespaces: [NS], text: 'common', tags: ['x'] }))).toEqual(['dense-mid']);
+    expect(keys(memory.recall({ namespaces: [NS], text: 'COMMON filler', limit: 2 }))).toEqual(['sparse-high', 'dense-mid']);
+  });
+
+  test('a stop word ranks again once writes leave it in at most half of the memories', () => {
+    const memory = withCommonWord();
+    expect(keys(memory.recall({ namespaces: [NS], text: 'common' }))[0]).toBe('sparse-high');
+    memory.transaction(() => {
+      for (let i = 0; i < 2 * STOP_WORD_MIN_ENTRIES; i++) memory.put('mission:elsewhere', `other${i}`, { content: `unrelated ${i}` });
+    });
+
+    // bm25 now weighs the word: the memory using it most densely comes first, whatever its importance.
+    expect(keys(memory.recall({ namespaces: [NS], text: 'common' }))).toEqual(['dense-mid', 'rare-low', 'sparse-high']);
+  });
+
+  test('below the minimum number of memories every word ranks by bm25', () => {
+    const memory = tmp.open();
+    memory.put(NS, 'dense-low', { content: 'common common common', importance: 0.1 });
+    memory.put(NS, 'sparse-high', { content: 'common among many other words in a long sentence', importance: 0.9 });
+
+    expect(keys(memory.recall({ namespaces: [NS], text: 'common' }))).toEqual(['dense-low', 'sparse-high']);
   });
 });
 

@@ -34,11 +34,18 @@ export interface VersionRow {
 
 export const ENTRY_COLUMNS = 'id, namespace, key, kind, content, tags, importance, role, created_at, updated_at, version';
 
-/** The columns of an entry a snapshot holds, in its canonical order. */
-export const EXPORT_COLUMNS = 'namespace, key, kind, content, tags, importance, role, created_at, updated_at';
+/**
+ * An entry's `canonicalEntry` JSON, built by SQLite around its importance: `head` + the importance
+ * as JavaScript writes it + `tail`. SQLite's json_quote escapes text exactly as JSON.stringify does
+ * (test/unit/memory/snapshot.test.ts holds it to that); it writes reals differently (1.0, 1.0e-07),
+ * so the one real is left to JavaScript. Tags go through json(), which gives their compact form.
+ */
+export const EXPORT_LINE =
+  `'{"namespace":' || json_quote(namespace) || ',"key":' || json_quote(key) || ',"kind":' || json_quote(kind) || ` +
+  `',"content":' || json_quote(content) || ',"tags":' || json(tags) || ',"importance":' AS head, importance, ` +
+  `',"role":' || json_quote(role) || ',"createdAt":' || created_at || ',"updatedAt":' || updated_at || '}' AS tail`;
 
-/** A row of EXPORT_COLUMNS, read as an array. */
-export type ExportRow = [namespace: string, key: string, kind: MemoryKind, content: string, tags: string, importance: number, role: string | null, createdAt: number, updatedAt: number];
+export type ExportRow = [head: string, importance: number, tail: string];
 
 /** The value columns of an entry or of a version that holds a value. */
 type ValueColumns = Pick<EntryRow, 'kind' | 'content' | 'tags' | 'importance' | 'role' | 'created_at' | 'updated_at'>;

@@ -98,13 +98,9 @@ export function canonicalEntry(entry: MemoryEntry): string {
   });
 }
 
-/** `canonicalEntry` of an exported row, written directly: the same text without an intermediate object. */
-export function canonicalRow([namespace, key, kind, content, tags, importance, role, createdAt, updatedAt]: ExportRow): string {
-  const json = JSON.stringify;
-  return (
-    `{"namespace":${json(namespace)},"key":${json(key)},"kind":${json(kind)},"content":${json(content)},"tags":${json(JSON.parse(tags))},` +
-    `"importance":${json(importance)},"role":${json(role)},"createdAt":${json(createdAt)},"updatedAt":${json(updatedAt)}}`
-  );
+/** `canonicalEntry` of an exported row (see EXPORT_LINE): the same text without an intermediate object. */
+export function canonicalRow([head, importance, tail]: ExportRow): string {
+  return head + JSON.stringify(importance) + tail;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ENTRY_COLUMNS, EntryRow, EXPORT_COLUMNS, ExportRow, VersionRow } from './rows';
+import { ENTRY_COLUMNS, EntryRow, EXPORT_LINE, ExportRow, VersionRow } from './rows';
 import { FTS_APPLY } from './schema';
 
 const VERSION_COLUMNS = 'namespace, key, op, kind, content, tags, importance, role, created_at, updated_at, checkpoint_id, at';
@@ -69,9 +69,9 @@ export function prepareStatements(db: Database.Database) {
     applied: s<{ operation: string; result: string }>('SELECT operation, result FROM applied_writes WHERE idempotency_key = ?'),
     recordApplied: s('INSERT INTO applied_writes (idempotency_key, operation, result, applied_at) VALUES (?, ?, ?, ?)'),
     /** Snapshot order is write order (the recency tie-break), so an import reproduces the ranking exactly. */
-    // Rows as arrays: a large export spends a third of its time building row objects otherwise.
-    exportAll: s<ExportRow>(`SELECT ${EXPORT_COLUMNS} FROM entries ORDER BY updated_at, version`).raw(),
-    exportNamespace: s<ExportRow>(`SELECT ${EXPORT_COLUMNS} FROM entries WHERE namespace = ? ORDER BY updated_at, version`).raw(),
+    // SQLite writes most of each line: reading nine values per row and joining them in JavaScript took twice as long.
+    exportAll: s<ExportRow>(`SELECT ${EXPORT_LINE} FROM entries ORDER BY updated_at, version`).raw(),
+    exportNamespace: s<ExportRow>(`SELECT ${EXPORT_LINE} FROM entries WHERE namespace = ? ORDER BY updated_at, version`).raw(),
     namespaces: s<{ namespace: string }>('SELECT DISTINCT namespace FROM entries ORDER BY namespace'),
   };
 }

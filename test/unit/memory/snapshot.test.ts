@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { DreamError } from '../../../src/errors';
 import { MEMORY_ERRORS, RecallQuery, SNAPSHOT_FORMAT, SQLiteMemory } from '../../../src/memory';
+import { canonicalEntry } from '../../../src/memory/snapshot';
 import { fingerprint, steppingClock, thrown, useTempDir } from './helpers';
 
 const tmp = useTempDir();
@@ -61,6 +62,23 @@ describe('JSON snapshots', () => {
     expect(doc).toMatchObject({ format: SNAPSHOT_FORMAT, version: 1, createdAt: '2025-01-02T00:00:00.000Z', checksum, namespaces: [AGENT, MISSION] });
     expect(createHash('sha256').update(JSON.stringify({ namespaces: doc.namespaces, entries: doc.entries })).digest('hex')).toBe(checksum);
     expect(doc.entries[0]).toEqual({ namespace: MISSION, key: 'pricing', kind: 'long', content: 'Charge per seat, annual discount', tags: ['decision', 'pricing'], importance: 0.9, role: null, createdAt: Date.UTC(2025, 0, 2), updatedAt: Date.UTC(2025, 0, 2) });
+  });
+
+  test('each exported line, written by SQLite, is exactly the canonical JSON JavaScript gives, for awkward text and numbers', () => {
+    const memory = tmp.open('memory.db', { now: steppingClock() });
+    // Every control character, quotes, backslashes, U+2028/2029, DEL, astral characters, and reals SQLite prints otherwise (1.0, 1.0e-07, 17 digits).
+    const controls = Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)).join('');
+    const awkward = [`${controls}"\\/\u2028\u2029\u007f`, 'émoji 🚀 𝔘 中文', '</script>', ''];
+    awkward.forEach((content, i) => {
+      memory.put(MISSION, `k${i}\t"${i}"`, { content, tags: ['a"b', 'ü\\'], importance: [1, 0, 1 / 3, 1e-7][i] });
+    });
+    memory.appendTurn(AGENT, { role: 'tool "x"', content: 'turn' });
+    const { entries } = memory.exportSnapshot(tmp.path('snap.json'));
+    const lines = fs.readFileSync(tmp.path('snap.json'), 'utf8').split('\n').slice(1, -2).map((line) => line.replace(/,$/, ''));
+
+    expect(lines).toHaveLength(entries);
+    for (const line of lines) expect(line).toBe(canonicalEntry(JSON.parse(line)));
+    expect(tmp.open('copy.db').importSnapshot(tmp.path('snap.json')).written).toBe(5);
   });
 
   test('entries are listed in write order, so an import keeps the recency order of entries written in the same millisecond', () => {

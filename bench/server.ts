@@ -34,7 +34,12 @@ export async function startBenchServer(): Promise<BenchServer> {
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
-export async function benchBundle(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quiet });
+/**
+ * The bench's workflows (agentTask and the bare baseline), or with `bareOnly` the bare baseline
+ * alone: every workflow start evaluates all the bundle's modules, so a bare workflow bundled with
+ * agentTask also pays for agentTask's (zod, the healer).
+ */
+export async function benchBundle(options: { bareOnly?: boolean } = {}): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(options.bareOnly ? './bare-step' : './workflows'), logger: quiet });
   return code;
 }

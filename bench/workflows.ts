@@ -1,10 +1,2 @@
-import { proxyActivities } from '@temporalio/workflow';
-
 export { agentTask } from '../workflows/agentTask';
-
-const { noop } = proxyActivities<{ noop(input: { step: number }): Promise<{ ok: boolean }> }>({ startToCloseTimeout: '1 minute' });
-
-/** Baseline of agentStep.throughputRatio: a bare workflow calling one no-op activity. */
-export async function bareStep(): Promise<boolean> {
-  return (await noop({ step: 0 })).ok;
-}
+export { bareStep } from './bare-step';

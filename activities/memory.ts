@@ -48,7 +48,13 @@ const writeSchema = z
  * agent works from (a rollback to it undoes these writes). A `short` write is a turn (role default
  * `assistant`) appended to the namespace's window; a `long` write puts its `key`.
  */
-const rememberInputSchema = z.strictObject({ idempotencyKey, checkpointId: name, writes: z.array(writeSchema).max(200) });
+const rememberInputSchema = z.strictObject({
+  idempotencyKey,
+  checkpointId: name,
+  writes: z.array(writeSchema).max(200),
+  /** Keys to delete before the writes (the facts of steps a rollback dropped); delete i is idempotent under `${idempotencyKey}#f${i}`. */
+  forget: z.array(z.strictObject({ namespace: name, key: name })).max(200).optional(),
+});
 const checkpointInputSchema = z.strictObject({ namespaces: z.array(name).min(1).max(64), checkpointId: name, idempotencyKey });
 
 export type RecallMemoryInput = z.input<typeof recallInputSchema>;
@@ -102,19 +108,23 @@ export const createMemoryActivities = (memory: SQLiteMemory) => ({
   },
 
   /** The memories of one step, all in one transaction; write i is idempotent under `${idempotencyKey}#${i}`. */
-  async rememberStep(input: RememberStepInput): Promise<{ written: number }> {
-    const { idempotencyKey, checkpointId, writes } = parse(rememberInputSchema, input, 'rememberStep');
+  async rememberStep(input: RememberStepInput): Promise<{ written: number; forgotten: number }> {
+    const { idempotencyKey, checkpointId, writes, forget = [] } = parse(rememberInputSchema, input, 'rememberStep');
     return guarded('rememberStep', () => {
-      memory.transaction(() =>
+      let forgotten = 0;
+      memory.transaction(() => {
+        forget.forEach((f, index) => {
+          if (memory.delete(f.namespace, f.key, { idempotencyKey: `${idempotencyKey}#f${index}`, checkpointId })) forgotten += 1;
+        });
         writes.forEach((w, index) => {
           const meta = { idempotencyKey: `${idempotencyKey}#${index}`, checkpointId };
           const value = { content: w.content, tags: w.tags, importance: w.importance };
           if (w.kind === 'short') memory.appendTurn(w.namespace, { role: w.role ?? 'assistant', ...value }, meta);
           else memory.put(w.namespace, w.key as string, { kind: 'long', ...value }, meta);
-        }),
-      );
-      logger.info({ event: 'memory.remembered', idempotencyKey, checkpointId, writes: writes.length }, 'step memories written');
-      return { written: writes.length };
+        });
+      });
+      logger.info({ event: 'memory.remembered', idempotencyKey, checkpointId, writes: writes.length, forgotten }, 'step memories written');
+      return { written: writes.length, forgotten };
     });
   },
 

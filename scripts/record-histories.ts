@@ -72,6 +72,13 @@ const SCENARIOS: Record<string, object> = {
     steps: 3,
     model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
   },
+  // Since the forget-dropped-facts patch: a rollback that drops a completed step deletes its mission fact.
+  'v6-rollback-forgets-facts': {
+    steps: 3,
+    checkpointEvery: 2,
+    budget: { maxConsecutiveFailures: 2 },
+    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
+  },
   'v2-escalated': {
     steps: 1,
     budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },

@@ -91,6 +91,13 @@ const LEAN_PUBLISH_PATCH = 'lean-publish';
  */
 const AGENT_TASK_V5_PATCH = 'agent-task-v5';
 
+/**
+ * Since this patch a rollback also deletes the facts the dropped steps gave the mission namespace,
+ * so neither this agent's next prompt nor another agent's is told about work that was undone. It
+ * is checked only when a rollback drops completed steps, so other runs record no marker for it.
+ */
+const FORGET_DROPPED_FACTS_PATCH = 'forget-dropped-facts';
+
 const AGENTS_QUEUE = 'agents';
 const RECENT_FAILURES_KEPT = 10;
 const MEMORY_RECALL_LIMIT = 8;
@@ -321,11 +328,14 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
         const idempotencyKey = `${info.workflowId}/rollback-${state.rollbacks}`;
         // Nothing written since the checkpoint means the memory is already there (and no mark exists).
         if (!tagMarks || target.memoryWritten) await memory.rollbackMemory({ namespaces: [agentNamespace], checkpointId: target.memoryId, idempotencyKey });
+        const dropped = Array.from({ length: failedStep - target.completedSteps }, (_, i) => target.completedSteps + i);
+        const forget = dropped.length > 0 && patched(FORGET_DROPPED_FACTS_PATCH) ? dropped.map((step) => ({ namespace: missionNamespace, key: factKey(step) })) : [];
         // The diagnostic note goes into memory too, so later prompts (and other tools) see why.
         await memory.rememberStep({
           idempotencyKey: `${idempotencyKey}/note`,
           checkpointId: target.memoryId,
           writes: [{ namespace: agentNamespace, kind: 'short', role: 'system', content: rollbackNote, tags: ['rollback'], importance: 0.8 }],
+          ...(forget.length > 0 ? { forget } : {}),
         });
         target.memoryWritten = true;
       }
@@ -349,6 +359,11 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     return recalled.map((m) => (m.namespace === missionNamespace ? `[mission] ${m.content}` : m.content));
   }
 
+  /** The mission namespace's key of the fact step `step` (0-based) leaves. */
+  function factKey(step: number): string {
+    return `${spec.taskId}.step-${step + 1}`;
+  }
+
   /** What a completed step leaves behind: a turn for this agent, a fact for the whole mission. */
   async function remember(output: unknown): Promise<void> {
     if (!nexus) return;
@@ -363,7 +378,7 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
         {
           namespace: missionNamespace,
           kind: 'long',
-          key: `${spec.taskId}.step-${state.step + 1}`,
+          key: factKey(state.step),
           content: `${spec.role} (${spec.taskId}) step ${state.step + 1}: ${content}`,
           tags: [spec.role, spec.outputSchema],
           importance: 0.6,

@@ -116,6 +116,12 @@ describe('agentTask with the nexus worker: memory and failure analytics', () => 
     const memorySection = userPrompt(afterRollback!).split('Relevant memory (most relevant first):')[1] ?? '';
     expect(memorySection).toContain('- Resumed from checkpoint cp-0 after 2 failed attempts (empty-answer)');
     expect(memorySection).not.toContain('Step 1 (');
+    // The fact the dropped step gave the mission went with it, so it is not recalled either.
+    expect(memorySection).not.toContain('(rolling) step 1:');
+    // Written, forgotten by the rollback, written again by the step's second run.
+    const fact = withMemory((m) => m.history(`mission:${missionId}`, 'rolling.step-1').map((v) => v.op));
+    expect(fact).toEqual(['put', 'delete', 'put']);
+    expect(withMemory((m) => m.get(`mission:${missionId}`, 'rolling.step-1'))?.content).toContain('(rolling) step 1:');
   });
 
   test('an escalation closes its chain as abandoned, with the escalation recorded', async () => {

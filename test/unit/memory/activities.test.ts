@@ -31,7 +31,7 @@ describe('memory activities', () => {
     const memory = tmp.open();
     const activities = createMemoryActivities(memory);
 
-    expect(await activities.rememberStep(step)).toEqual({ written: 3 });
+    expect(await activities.rememberStep(step)).toEqual({ written: 3, forgotten: 0 });
     expect(memory.get(MISSION, 'pricing')).toMatchObject({ kind: 'long', content: 'Charge per seat', tags: ['decision'], importance: 0.9 });
     const turns = memory.list(AGENT, { kind: 'short' });
     expect(turns.map((t) => [t.role, t.content])).toEqual([
@@ -47,9 +47,36 @@ describe('memory activities', () => {
     await activities.rememberStep(step);
     const versions = memory.stats().versions;
 
-    expect(await activities.rememberStep(step)).toEqual({ written: 3 });
+    expect(await activities.rememberStep(step)).toEqual({ written: 3, forgotten: 0 });
     expect(memory.stats().versions).toBe(versions);
     expect(memory.count()).toBe(3);
+  });
+
+  test('rememberStep forgets the listed keys before writing, in the same transaction; a retry forgets nothing more', async () => {
+    const memory = tmp.open();
+    const activities = createMemoryActivities(memory);
+    await activities.rememberStep(step);
+    memory.put(MISSION, 'other', { content: 'kept' });
+    const rollbackNote: RememberStepInput = {
+      idempotencyKey: 'wf-1/rollback-1/note',
+      checkpointId: 'cp-0',
+      writes: [{ namespace: AGENT, kind: 'short', role: 'system', content: 'Resumed from checkpoint cp-0' }],
+      forget: [
+        { namespace: MISSION, key: 'pricing' },
+        { namespace: MISSION, key: 'never-written' },
+      ],
+    };
+
+    expect(await activities.rememberStep(rollbackNote)).toEqual({ written: 1, forgotten: 1 });
+    expect(memory.get(MISSION, 'pricing')).toBeUndefined();
+    expect(memory.get(MISSION, 'other')?.content).toBe('kept');
+    expect(memory.history(MISSION, 'pricing').map((v) => [v.op, v.checkpointId])).toEqual([
+      ['put', 'cp-2'],
+      ['delete', 'cp-0'],
+    ]);
+    memory.put(MISSION, 'pricing', { content: 'Rewritten by the step run again' });
+    expect(await activities.rememberStep(rollbackNote)).toEqual({ written: 1, forgotten: 1 });
+    expect(memory.get(MISSION, 'pricing')?.content).toBe('Rewritten by the step run again');
   });
 
   test('recallMemory returns plain JSON memories, best first', async () => {

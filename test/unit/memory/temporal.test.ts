@@ -78,7 +78,7 @@ describe('memory activities on a real Temporal worker', () => {
     );
 
     expect(attempts.rememberStep).toEqual([1, 2]);
-    expect(result.written).toEqual({ written: 2 });
+    expect(result.written).toEqual({ written: 2, forgotten: 0 });
     expect(result.recalled.map((m) => m.content)).toEqual(['Charge per seat', 'Compared three pricing models']);
     expect(memory.count()).toBe(2);
     expect(memory.stats().versions).toBe(2);

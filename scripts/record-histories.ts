@@ -17,73 +17,47 @@ import { bundleWorkflows } from './bundle-workflows';
  * dev server. Rerun (`node dist/scripts/record-histories.js`) when adding scenarios; never to
  * paper over a replay failure (existing files are kept) — that failure means a workflow change needs `patched()`.
  */
+/** Step 2 of 3 fails until the task has rolled back to cp-0, which drops the completed step 1. */
+const rollbackAtStep2 = (fault: string) => ({
+  steps: 3,
+  checkpointEvery: 2,
+  budget: { maxConsecutiveFailures: 2 },
+  model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault }] } },
+});
+/** Random faults on most answers, so local repair and several rungs of the ladder run. */
+const ladder = (steps: number) => ({
+  steps,
+  model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
+});
+/** Every answer empty: the budget runs out and the task escalates. */
+const escalated = {
+  steps: 1,
+  budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
+  model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
+};
+
 const SCENARIOS: Record<string, object> = {
   'happy-path': { steps: 3, outputSchema: 'strategy' },
   'healed-by-reask': {
     steps: 2,
     model: { sim: { rules: [{ whenPromptIncludes: 'Step 1 of 2', unlessPromptIncludes: 'rejected by validation', fault: 'schema-violation' }] } },
   },
-  'rollback-then-complete': {
-    steps: 3,
-    checkpointEvery: 2,
-    budget: { maxConsecutiveFailures: 2 },
-    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'malformed-json' }] } },
-  },
-  escalated: {
-    steps: 1,
-    budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
-    model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
-  },
+  'rollback-then-complete': rollbackAtStep2('malformed-json'),
+  escalated,
   // Since the nexus-memory-analytics-healer patch: memory, failure events, the strategy ladder.
-  'v2-healed-by-ladder': {
-    steps: 3,
-    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
-  },
-  'v2-rollback-with-memory': {
-    steps: 3,
-    checkpointEvery: 2,
-    budget: { maxConsecutiveFailures: 2 },
-    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
-  },
+  'v2-healed-by-ladder': ladder(3),
+  'v2-rollback-with-memory': rollbackAtStep2('empty-answer'),
+  'v2-escalated': escalated,
   // Since the memory-marks-by-tag patch: memory checkpoints marked by tagged writes.
-  'v3-rollback-with-tag-marks': {
-    steps: 3,
-    checkpointEvery: 2,
-    budget: { maxConsecutiveFailures: 2 },
-    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
-  },
-  'v3-healed-by-ladder': {
-    steps: 3,
-    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
-  },
+  'v3-rollback-with-tag-marks': rollbackAtStep2('empty-answer'),
+  'v3-healed-by-ladder': ladder(3),
   // Since the lean-publish patch: no search-attribute upsert at start or after the last step.
-  'v4-ladder-then-escalated': {
-    steps: 2,
-    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
-  },
+  'v4-ladder-then-escalated': ladder(2),
   // Since the agent-task-v5 patch: one patch marker stands for the three before it.
-  'v5-rollback-with-memory': {
-    steps: 3,
-    checkpointEvery: 2,
-    budget: { maxConsecutiveFailures: 2 },
-    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
-  },
-  'v5-healed-by-ladder': {
-    steps: 3,
-    model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
-  },
+  'v5-rollback-with-memory': rollbackAtStep2('empty-answer'),
+  'v5-healed-by-ladder': ladder(3),
   // Since the forget-dropped-facts patch: a rollback that drops a completed step deletes its mission fact.
-  'v6-rollback-forgets-facts': {
-    steps: 3,
-    checkpointEvery: 2,
-    budget: { maxConsecutiveFailures: 2 },
-    model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
-  },
-  'v2-escalated': {
-    steps: 1,
-    budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
-    model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
-  },
+  'v6-rollback-forgets-facts': rollbackAtStep2('empty-answer'),
 };
 
 async function main(): Promise<void> {

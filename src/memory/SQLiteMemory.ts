@@ -47,7 +47,7 @@ export class SQLiteMemory {
     private readonly now: () => number,
   ) {
     this.st = prepareStatements(db);
-    this.termStats = new TermStats(db);
+    this.termStats = new TermStats(db, this.st);
     const outermost = db.transaction((fn: () => unknown) => {
       const result = fn();
       this.applyFtsChanges();

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Statements } from './statements';
 
 /** Below this many memories every query word ranks: document frequencies say little, and ranking them all is cheap. */
 export const STOP_WORD_MIN_ENTRIES = 1_000;
@@ -30,22 +31,23 @@ export interface WordSplit {
  */
 export class TermStats {
   private readonly docs: Database.Statement<[string], { doc: number }>;
-  private readonly entries: Database.Statement<[], { n: number }>;
-  private readonly lastSeq: Database.Statement<[], { seq: number }>;
   private readonly counts = new Map<string, Counted>();
   private total: Counted | undefined;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly st: Pick<Statements, 'lastSeq' | 'countAll'>,
+  ) {
     // A temp table is private to this connection: nothing is written to the database file.
     db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.entries_vocab USING fts5vocab(main, 'entries_fts', 'row')");
-    this.docs = db.prepare("SELECT doc FROM temp.entries_vocab WHERE term = ?");
-    this.entries = db.prepare('SELECT COUNT(*) AS n FROM entries');
-    this.lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM versions');
+    this.docs = db.prepare('SELECT doc FROM temp.entries_vocab WHERE term = ?');
   }
 
   split(words: string[]): WordSplit {
-    const seq = this.lastSeq.get()!.seq;
-    const entries = this.fresh(this.total, seq, 0) ?? (this.total = { value: this.entries.get()!.n, seq }).value;
+    const seq = this.st.lastSeq.get()!.seq;
+    let total = this.total;
+    if (!isFresh(total, seq, total?.value ?? 0)) total = this.total = { value: this.st.countAll.get()!.n, seq };
+    const entries = total.value;
     if (entries < STOP_WORD_MIN_ENTRIES) return { ranked: words, stop: [] };
     const ranked: string[] = [];
     const stop: string[] = [];
@@ -54,18 +56,19 @@ export class TermStats {
   }
 
   private documentsWith(word: string, seq: number, entries: number): number {
-    const cached = this.fresh(this.counts.get(word), seq, entries);
-    if (cached !== undefined) return cached;
-    if (this.counts.size >= CACHED_WORDS) this.counts.clear();
-    const value = this.docs.get(word)?.doc ?? 0;
-    this.counts.set(word, { value, seq });
-    return value;
+    let counted = this.counts.get(word);
+    if (!isFresh(counted, seq, entries)) {
+      if (this.counts.size >= CACHED_WORDS) this.counts.clear();
+      counted = { value: this.docs.get(word)?.doc ?? 0, seq };
+      this.counts.set(word, counted);
+    }
+    return counted.value;
   }
+}
 
-  private fresh(counted: Counted | undefined, seq: number, entries: number): number | undefined {
-    if (counted === undefined) return undefined;
-    const staleAfter = Math.max(STALE_AFTER_MIN, Math.floor((entries || counted.value) * STALE_AFTER_SHARE));
-    const moved = seq - counted.seq;
-    return moved >= 0 && moved <= staleAfter ? counted.value : undefined;
-  }
+/** Whether a count taken at journal seq `counted.seq` still holds at `seq`, in a store of `entries` memories. */
+function isFresh(counted: Counted | undefined, seq: number, entries: number): counted is Counted {
+  if (counted === undefined) return false;
+  const moved = seq - counted.seq;
+  return moved >= 0 && moved <= Math.max(STALE_AFTER_MIN, Math.floor(entries * STALE_AFTER_SHARE));
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { bundleCode } from '../scripts/bundle-workflows';
 import { createAnalyticsActivities } from '../activities/analytics';
 import { chainIdOf, EventKind, FailureEventInput, Outcome } from '../src/analytics/events';
 import { FailureStore } from '../src/analytics/store';
@@ -134,8 +135,6 @@ function directIngest(): { rate: number; ms: number } {
   }
 }
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
-
 /** One round: every workflow sends its batches through recordFailureEvents; events per second. */
 async function activityRound(bench: BenchServer, taskQueue: string, round: string, inputs: RecordFailureBatchesInput[]): Promise<{ rate: number; recorded: number; duplicates: number }> {
   const started = performance.now();
@@ -154,7 +153,7 @@ async function activityIngest(progress: (line: string) => void): Promise<{ rate:
   const { store, dispose } = tempStore('activity');
   const bench = await startBenchServer();
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/analytics/workflow'), logger: quiet });
+    const code = await bundleCode(require.resolve('../src/analytics/workflow'));
     const real = createAnalyticsActivities(store);
     const noop = { ...real, recordFailureEvents: async () => ({ recorded: 0, duplicates: 0, tooOld: 0 }) };
     const workerFor = async (taskQueue: string, activities: typeof real) =>

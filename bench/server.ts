@@ -1,10 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { resolveTemporalCli } from '../src/temporal/cli-binary';
 import { DevServer, freePort, startDevServer } from '../src/temporal/dev-server';
+import { bundleCode } from '../scripts/bundle-workflows';
 
 /** A private dev server (in-memory, headless) plus connections, for one benchmark group. */
 export interface BenchServer {
@@ -32,14 +33,11 @@ export async function startBenchServer(): Promise<BenchServer> {
   };
 }
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
-
 /**
  * The bench's workflows (agentTask and the bare baseline), or with `bareOnly` the bare baseline
  * alone: every workflow start evaluates all the bundle's modules, so a bare workflow bundled with
  * agentTask also pays for agentTask's (zod, the healer).
  */
 export async function benchBundle(options: { bareOnly?: boolean } = {}): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(options.bareOnly ? './bare-step' : './workflows'), logger: quiet });
-  return code;
+  return bundleCode(require.resolve(options.bareOnly ? './bare-step' : './workflows'));
 }

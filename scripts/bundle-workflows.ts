@@ -9,13 +9,15 @@ function projectRoot(): string {
   return dir;
 }
 
+/** The workflow code of a module and its imports, bundled with webpack's errors (and, if asked, warnings) only. */
+export async function bundleCode(workflowsPath: string, options: { warnings?: boolean } = {}): Promise<string> {
+  const logger = { trace() {}, debug() {}, info() {}, warn: options.warnings ? console.warn : () => {}, error: console.error, log() {} };
+  return (await bundleWorkflowCode({ workflowsPath, logger })).code;
+}
+
 /** Bundles workflows/ once, so workers load it instead of re-bundling at every start. */
 export async function bundleWorkflows(outFile: string): Promise<string> {
-  const root = projectRoot();
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(root, 'workflows', 'index.ts'),
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-  });
+  const code = await bundleCode(path.join(projectRoot(), 'workflows', 'index.ts'), { warnings: true });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, code);
   return outFile;

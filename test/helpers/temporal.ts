@@ -8,6 +8,7 @@ import { TaskQueueRole } from '../../src/temporal/task-queues';
 import { parseTaskDocument } from '../../src/tasks/load';
 import { AgentTaskSpec, AgentTaskSpecInput } from '../../src/tasks/spec';
 import { runWorkers, RunningWorkers } from '../../workers/run';
+import { bundleCode } from '../../scripts/bundle-workflows';
 import { ARTIFACTS, TEST_ENV_VAR, TestEnvFile } from './paths';
 
 export function testEnv(): TestEnvFile {
@@ -105,10 +106,7 @@ export function useTestWorkers(options: TestWorkerOptions = {}): { readonly clie
     await workers?.stop();
     await client?.connection.close();
   });
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('useTestWorkers: read env.client / env.workers inside a test, not at load time.');
-    return value;
-  };
+  const started = startedBy('useTestWorkers');
   return {
     get client() {
       return started(client);
@@ -116,5 +114,43 @@ export function useTestWorkers(options: TestWorkerOptions = {}): { readonly clie
     get workers() {
       return started(workers);
     },
+  };
+}
+
+/**
+ * A client, a worker connection and the bundle of a fixture workflows module, for a test file
+ * that creates its own workers: made before its first test, closed after its last.
+ */
+export function useFixtureWorkflows(workflowsPath: string): { readonly client: Client; readonly connection: NativeConnection; readonly workflowBundle: { code: string } } {
+  let client: Client | undefined;
+  let connection: NativeConnection | undefined;
+  let code: string | undefined;
+  beforeAll(async () => {
+    client = await testClient();
+    connection = await NativeConnection.connect({ address: testEnv().address });
+    code = await bundleCode(workflowsPath);
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await client?.connection.close();
+  });
+  const started = startedBy('useFixtureWorkflows');
+  return {
+    get client() {
+      return started(client);
+    },
+    get connection() {
+      return started(connection);
+    },
+    get workflowBundle() {
+      return { code: started(code) };
+    },
+  };
+}
+
+function startedBy(helper: string) {
+  return <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error(`${helper}: read its fields inside a test, not at load time.`);
+    return value;
   };
 }

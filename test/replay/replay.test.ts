@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { testEnv } from '../helpers/temporal';
+import { bundleCode } from '../../scripts/bundle-workflows';
 
 const HISTORIES = path.join(__dirname, 'histories');
 
@@ -57,10 +58,7 @@ describe('replay of recorded histories', () => {
   });
 
   test('a deliberate non-deterministic change fails the replay', async () => {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./fixtures/nondeterministic-workflows'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
+    const code = await bundleCode(require.resolve('./fixtures/nondeterministic-workflows'));
     const results = await replayAll({ code });
     expect(results.length).toBeGreaterThanOrEqual(13);
     for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);

@@ -1,28 +1,13 @@
 import { Context } from '@temporalio/activity';
-import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createAnalyticsActivities, RecordFailureEventsInput } from '../../../activities/analytics';
 import { FailureRecorder } from '../../../src/analytics/capture';
-import { testClient, testEnv, uniqueId } from '../../helpers/temporal';
+import { uniqueId, useFixtureWorkflows } from '../../helpers/temporal';
 import { T0, useStores } from './helpers';
 
 const stores = useStores();
 
-let client: Client;
-let connection: NativeConnection;
-let workflowCode: string;
-
-beforeAll(async () => {
-  client = await testClient();
-  connection = await NativeConnection.connect({ address: testEnv().address });
-  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-  workflowCode = (await bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/analytics/workflow'), logger: quiet })).code;
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await connection?.close();
-});
+const fixture = useFixtureWorkflows(require.resolve('../../../src/analytics/workflow'));
 
 test('an activity whose answer is lost after the write is retried by Temporal and stores each event once', async () => {
   const store = stores.open();
@@ -30,9 +15,9 @@ test('an activity whose answer is lost after the write is retried by Temporal an
   const taskQueue = uniqueId('analytics-capture');
   let attempts = 0;
   const worker = await Worker.create({
-    connection,
+    connection: fixture.connection,
     taskQueue,
-    workflowBundle: { code: workflowCode },
+    workflowBundle: fixture.workflowBundle,
     activities: {
       ...real,
       // The write commits, then the worker "dies" before Temporal hears back.
@@ -51,7 +36,7 @@ test('an activity whose answer is lost after the write is retried by Temporal an
   const events = recorder.drain();
 
   const result = await worker.runUntil(
-    client.workflow.execute('recordFailureBatches', { taskQueue, workflowId: uniqueId('record'), args: [{ batches: [events], taskQueue }] }),
+    fixture.client.workflow.execute('recordFailureBatches', { taskQueue, workflowId: uniqueId('record'), args: [{ batches: [events], taskQueue }] }),
   );
 
   expect(attempts).toBe(2);

@@ -1,10 +1,10 @@
-import { Client, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createMemoryActivities, INVALID_MEMORY_REQUEST, MemoryActivities, RememberStepInput } from '../../../activities/memory';
 import { SQLiteMemory } from '../../../src/memory';
-import { testClient, testEnv, uniqueId } from '../../helpers/temporal';
+import { uniqueId, useFixtureWorkflows } from '../../helpers/temporal';
 import { checkpointRememberRollback, rememberThenRecall } from './fixtures/memory-workflows';
 import { useTempDir } from './helpers';
 
@@ -12,21 +12,7 @@ const tmp = useTempDir();
 const AGENT = 'agent:m1:t1';
 const MISSION = 'mission:m1';
 
-let client: Client;
-let connection: NativeConnection;
-let workflowCode: string;
-
-beforeAll(async () => {
-  client = await testClient();
-  connection = await NativeConnection.connect({ address: testEnv().address });
-  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
-  workflowCode = (await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/memory-workflows'), logger: silent })).code;
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await client?.connection.close();
-});
+const fixture = useFixtureWorkflows(require.resolve('./fixtures/memory-workflows'));
 
 /**
  * The memory activities as the nexus worker registers them, except that `flaky` ones throw after
@@ -52,7 +38,7 @@ function activitiesFailingOnce(memory: SQLiteMemory, flaky: Array<keyof MemoryAc
 
 async function runOnWorker<T>(activities: MemoryActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = uniqueId('nexus-memory');
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code: workflowCode }, activities });
+  const worker = await Worker.create({ connection: fixture.connection, taskQueue, workflowBundle: fixture.workflowBundle, activities });
   return worker.runUntil(run(taskQueue));
 }
 
@@ -74,7 +60,7 @@ describe('memory activities on a real Temporal worker', () => {
     const workflowId = uniqueId('remember');
 
     const result = await runOnWorker(activities, (taskQueue) =>
-      client.workflow.execute(rememberThenRecall, { taskQueue, workflowId, args: [step(workflowId), { namespaces: [AGENT, MISSION], maxChars: 1_000 }] }),
+      fixture.client.workflow.execute(rememberThenRecall, { taskQueue, workflowId, args: [step(workflowId), { namespaces: [AGENT, MISSION], maxChars: 1_000 }] }),
     );
 
     expect(attempts.rememberStep).toEqual([1, 2]);
@@ -93,7 +79,7 @@ describe('memory activities on a real Temporal worker', () => {
     const namespaces = [AGENT, MISSION];
 
     const result = await runOnWorker(activities, (taskQueue) =>
-      client.workflow.execute(checkpointRememberRollback, {
+      fixture.client.workflow.execute(checkpointRememberRollback, {
         taskQueue,
         workflowId,
         args: [
@@ -118,7 +104,7 @@ describe('memory activities on a real Temporal worker', () => {
     const bad = { ...step(workflowId), writes: [{ namespace: MISSION, kind: 'long' as const, content: 'a fact without a key' }] };
 
     const err = await runOnWorker(activities, (taskQueue) =>
-      client.workflow.execute(rememberThenRecall, { taskQueue, workflowId, args: [bad, { namespaces: [MISSION] }] }).catch((e: unknown) => e),
+      fixture.client.workflow.execute(rememberThenRecall, { taskQueue, workflowId, args: [bad, { namespaces: [MISSION] }] }).catch((e: unknown) => e),
     );
 
     expect(err).toBeInstanceOf(WorkflowFailedError);

@@ -1,29 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { chainIdOf, FailureEventInput } from '../../../src/analytics/events';
 import { FailureStore, FailureStoreOptions } from '../../../src/analytics/store';
+import { useTempFiles } from '../../helpers/temp-files';
 
 /** A fresh temp folder per test; stores opened through `open` are closed and the folder removed after it. */
 export function useStores() {
-  let dir = '';
-  let opened: FailureStore[] = [];
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-analytics-'));
-    opened = [];
-  });
-  afterEach(() => {
-    opened.forEach((s) => s.close());
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return {
-    path: (name: string) => path.join(dir, name),
-    open(name = 'analytics.db', options?: FailureStoreOptions): FailureStore {
-      const store = FailureStore.open(path.join(dir, name), options);
-      opened.push(store);
-      return store;
-    },
-  };
+  return useTempFiles('dreamos-analytics-', 'analytics.db', (file, options?: FailureStoreOptions) => FailureStore.open(file, options));
 }
 
 /** A fixed, minute-aligned clock for the tests: 2025-01-15 12:00:00 UTC. */

@@ -1,33 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OpenOptions, SQLiteMemory } from '../../../src/memory';
+import { useTempFiles } from '../../helpers/temp-files';
 
 /**
  * A fresh temp folder for each test of the file that calls it; memories opened through `open`
  * are closed and the folder removed after each test.
  */
 export function useTempDir() {
-  let dir = '';
-  let opened: SQLiteMemory[] = [];
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-memory-'));
-    opened = [];
-  });
-  afterEach(() => {
-    opened.forEach((m) => m.close());
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return {
-    path: (name: string) => path.join(dir, name),
-    dir: () => dir,
-    open(name = 'memory.db', options?: OpenOptions): SQLiteMemory {
-      const memory = SQLiteMemory.open(path.join(dir, name), options);
-      opened.push(memory);
-      return memory;
-    },
-  };
+  return useTempFiles('dreamos-memory-', 'memory.db', (file, options?: OpenOptions) => SQLiteMemory.open(file, options));
 }
 
 /** A clock that advances 1 ms per reading, so recency in tests does not depend on wall time. */

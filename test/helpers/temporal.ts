@@ -92,6 +92,17 @@ export function taskSpec(fields: Partial<AgentTaskSpecInput> & { outputSchema?: 
 }
 
 /**
+ * Task fields for a rollback: step 2 of 3 answers empty (nothing for local repair to work with)
+ * until the task has rolled back to cp-0, which drops the completed step 1.
+ */
+export const ROLLBACK_AT_STEP_2 = {
+  steps: 3,
+  checkpointEvery: 2,
+  budget: { maxConsecutiveFailures: 2 },
+  model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' as const }] } },
+};
+
+/**
  * A test file's client and in-process workers (agents and nexus by default): started before its
  * first test, stopped after its last. Read `env.client` and `env.workers` inside tests.
  */

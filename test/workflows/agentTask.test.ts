@@ -4,7 +4,7 @@ import { startAgentTask } from '../../src/missions/client';
 import { OUTPUT_SCHEMAS } from '../../src/healing/output-schemas';
 import { checkpointsQuery, EscalationContext, PromptInput, stateQuery } from '../../workflows/definitions';
 import { promptInputs } from '../helpers/history';
-import { taskSpec, useTestWorkers } from '../helpers/temporal';
+import { ROLLBACK_AT_STEP_2, taskSpec, useTestWorkers } from '../helpers/temporal';
 
 const env = useTestWorkers();
 
@@ -38,13 +38,7 @@ describe('agentTask on a real Temporal server', () => {
   });
 
   test('repeated failure rolls back to the last checkpoint, dropping later steps, and resumes', async () => {
-    const spec = taskSpec({
-      steps: 3,
-      checkpointEvery: 2,
-      budget: { maxConsecutiveFailures: 2 },
-      // An empty answer: nothing for local repair to work with, so every failure costs an attempt.
-      model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
-    });
+    const spec = taskSpec(ROLLBACK_AT_STEP_2);
     const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();
 

@@ -3,7 +3,7 @@ import { SQLiteMemory } from '../../src/memory';
 import { FailureStore } from '../../src/analytics/store';
 import { chainIdOf } from '../../src/analytics/events';
 import { promptInputs } from '../helpers/history';
-import { taskSpec, uniqueId, useTestWorkers } from '../helpers/temporal';
+import { ROLLBACK_AT_STEP_2, taskSpec, uniqueId, useTestWorkers } from '../helpers/temporal';
 
 const env = useTestWorkers();
 
@@ -93,10 +93,7 @@ describe('agentTask with the nexus worker: memory and failure analytics', () => 
     const spec = taskSpec({
       missionId,
       taskId: 'rolling',
-      steps: 3,
-      checkpointEvery: 2,
-      budget: { maxConsecutiveFailures: 2 },
-      model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault: 'empty-answer' }] } },
+      ...ROLLBACK_AT_STEP_2,
     });
     const handle = await startAgentTask(env.client, spec);
     const result = await handle.result();

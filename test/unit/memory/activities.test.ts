@@ -141,6 +141,20 @@ describe('memory activities', () => {
     expect(memory.count()).toBe(0);
   });
 
+  test('an invalid key to forget fails the whole step the same way, deleting and writing nothing', async () => {
+    const memory = tmp.open();
+    const activities = createMemoryActivities(memory);
+    await activities.rememberStep(step);
+    const bad = { ...step, idempotencyKey: 'wf-1/rollback-1/note', forget: [{ namespace: MISSION, key: 'pricing' }, { namespace: MISSION, key: '' }] };
+    const err = await failure(activities.rememberStep(bad));
+
+    expect(err.type).toBe(INVALID_MEMORY_REQUEST);
+    expect(err.nonRetryable).toBe(true);
+    expect(err.message).toMatch(/forget\.1\.key/);
+    expect(memory.get(MISSION, 'pricing')?.content).toBe('Charge per seat');
+    expect(memory.count()).toBe(3);
+  });
+
   test.each([
     ['no namespaces', { namespaces: [] }, /namespaces/],
     ['a limit of 0', { namespaces: [AGENT], limit: 0 }, /limit/],

@@ -235,9 +235,16 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     setCurrentDetails(`**${spec.role}** — ${state.goal}\n\n${summary}${strategies ? `\n\nrepairs (healed/tried): ${strategies}` : ''}`);
   }
 
+  /**
+   * Whether failure events wait to be sent. Callers check it before awaiting flushEvents: every
+   * promise a workflow creates costs the sandbox a captured stack trace, so a step awaits only real work.
+   */
+  function eventsPending(): boolean {
+    return nexus && recorder.pendingCount > 0;
+  }
+
   /** Sends the failure events gathered so far to the analytics store (idempotent by event key). */
   async function flushEvents(): Promise<void> {
-    if (!nexus || recorder.pendingCount === 0) return;
     const events = recorder.drain();
     try {
       await analytics.recordFailureEvents({ events });
@@ -266,7 +273,7 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     if (nexus) {
       recorder.escalation(state.step, { attempt: stepAttempt, message: `${reason}: ${message}`, tokens: state.tokens });
       for (const step of recorder.state().open) recorder.abandoned(step, { attempt: stepAttempt, message: reason });
-      await flushEvents();
+      if (eventsPending()) await flushEvents();
     }
     throw ApplicationFailure.create({ type: ESCALATION_REQUIRED, nonRetryable: true, message: `${spec.taskId}: ${message}`, details: [context] });
   }
@@ -292,21 +299,25 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     usedModels = [];
   }
 
-  /** Marks the memory state of a checkpoint, so a rollback can return to it. */
-  async function checkpointMemory(checkpoint: Checkpoint): Promise<void> {
-    if (!nexus) return;
+  /**
+   * Marks the memory state of a checkpoint, so a rollback can return to it. With tag marks naming it
+   * is enough (the writes after it carry its id); only older histories mark it by an activity, whose
+   * promise is returned for the caller to await.
+   */
+  function checkpointMemory(checkpoint: Checkpoint): Promise<void> | undefined {
+    if (!nexus) return undefined;
     // Unique per task run chain and rollback, as a re-run of the same task id shares its namespace.
     checkpoint.memoryId = tagMarks ? `${info.firstExecutionRunId}:${checkpoint.id}.r${state.rollbacks}` : `${checkpoint.id}.r${state.rollbacks}`;
-    if (tagMarks) return;
-    await memory.checkpointMemory({ namespaces: [agentNamespace], checkpointId: checkpoint.memoryId, idempotencyKey: `${info.workflowId}/${checkpoint.memoryId}` });
+    if (tagMarks) return undefined;
+    return memory.checkpointMemory({ namespaces: [agentNamespace], checkpointId: checkpoint.memoryId, idempotencyKey: `${info.workflowId}/${checkpoint.memoryId}` });
   }
 
-  /** A new stable state: the rollback note (if any) has served its purpose. */
-  async function takeCheckpoint(): Promise<void> {
+  /** A new stable state: the rollback note (if any) has served its purpose. Returns checkpointMemory's promise, if any. */
+  function takeCheckpoint(): Promise<void> | undefined {
     const checkpoint: Checkpoint = { id: `cp-${state.step}`, completedSteps: state.step, at: Date.now() };
     checkpoints.push(checkpoint);
     rollbackNote = undefined;
-    await checkpointMemory(checkpoint);
+    return checkpointMemory(checkpoint);
   }
 
   /** Returns the task and its memory to the last checkpoint; completed steps after it are dropped. */
@@ -339,7 +350,7 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
         });
         target.memoryWritten = true;
       }
-      await flushEvents();
+      if (eventsPending()) await flushEvents();
     }
     startStep();
     setStatus('running');
@@ -425,7 +436,7 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     }
   }
 
-  async function callModel(messages: ChatMessage[], purpose: PromptInput['purpose']): Promise<PromptResult> {
+  function callModel(messages: ChatMessage[], purpose: PromptInput['purpose']): Promise<PromptResult> {
     const healing = repair ? ` · ${repair.note}` : '';
     return promptModel.executeWithOptions({ summary: `step ${state.step + 1}/${spec.steps} · attempt ${stepAttempt} · ${purpose}${healing}` }, [
       {
@@ -483,8 +494,11 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
     state.step += 1;
     state.consecutiveFailures = 0;
     startStep();
-    if (state.step % spec.checkpointEvery === 0 || state.step === spec.steps) await takeCheckpoint();
-    await flushEvents();
+    if (state.step % spec.checkpointEvery === 0 || state.step === spec.steps) {
+      const marking = takeCheckpoint();
+      if (marking) await marking;
+    }
+    if (eventsPending()) await flushEvents();
     if (!lean || state.step < spec.steps) publish();
   }
 
@@ -576,14 +590,17 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
   }
 
   if (!lean || carried) publish();
-  if (nexus && !carried) await checkpointMemory(checkpoints[0]);
+  if (nexus && !carried) {
+    const marking = checkpointMemory(checkpoints[0]);
+    if (marking) await marking;
+  }
 
   let memories: string[] = [];
   while (state.step < spec.steps) {
-    await condition(() => state.status !== 'paused');
+    if (state.status === 'paused') await condition(() => state.status !== 'paused');
     const history = workflowInfo();
     if (!repair && (history.historyLength >= spec.continueAsNewAfterEvents || history.continueAsNewSuggested)) {
-      await flushEvents();
+      if (eventsPending()) await flushEvents();
       await condition(allHandlersFinished);
       return continueAsNew<typeof agentTask>({
         spec: { ...spec, goal: state.goal },
@@ -632,12 +649,12 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
       }
     }
     if (state.consecutiveFailures >= spec.budget.maxConsecutiveFailures) await rollback();
-    await flushEvents();
+    if (eventsPending()) await flushEvents();
     publish();
   }
 
   setStatus('completed');
-  await flushEvents();
+  if (eventsPending()) await flushEvents();
   return {
     taskId: spec.taskId,
     missionId: spec.missionId,

@@ -8,9 +8,6 @@ import type { NormalizedValue } from './validate';
  * inside the caller's transaction. `entries.version` is the journal seq of the value it holds.
  */
 
-export type { StoredValue } from './rows';
-export { storedValueOf } from './rows';
-
 /** A put by a caller: createdAt kept from an existing entry, updatedAt now. */
 export function putValue(st: Statements, ns: string, key: string, value: NormalizedValue, checkpointId: string | null, now: number): { entry: MemoryEntry; seq: number } {
   const tags = JSON.stringify(value.tags);

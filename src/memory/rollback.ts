@@ -1,5 +1,6 @@
 import { checkpointDiscarded, checkpointUnknown } from './errors';
-import { holds, removeKey, restoreValue, storedValueOf } from './journal';
+import { holds, removeKey, restoreValue } from './journal';
+import { storedValueOf } from './rows';
 import type { Statements } from './statements';
 import type { RollbackResult } from './types';
 

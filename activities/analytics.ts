@@ -1,19 +1,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { FailureEventInput } from '../src/analytics/events';
+import type { FailureEventInput } from '../src/contracts/failure-events';
 import type { ClassCount } from '../src/analytics/metrics';
 import type { FailureStore } from '../src/analytics/store';
-import { FAILURE_CLASSES, FailureCategory, FailureClass } from '../src/analytics/taxonomy';
+import { FAILURE_CLASSES, FailureCategory, FailureClass } from '../src/contracts/failure-taxonomy';
 import { describeIssues, parseFailureEvents } from '../src/analytics/validation';
 import type { StrategyStatRow } from '../src/healing/chooser';
+import { INVALID_ANALYTICS_INPUT } from '../src/contracts/failure-types';
 
-export type { FailureEventInput } from '../src/analytics/events';
+export type { FailureEventInput } from '../src/contracts/failure-events';
 export type { StrategyStatRow } from '../src/healing/chooser';
 
-/** Failure type of an input the store refuses; retrying cannot fix it, so it is non-retryable. */
-export const INVALID_ANALYTICS_INPUT = 'InvalidAnalyticsInput';
 
 export interface RecordFailureEventsInput {
-  /** Events of one workflow, built with `FailureRecorder` (src/analytics/capture.ts); at most 10 000. */
+  /** Events of one workflow, built with `FailureRecorder` (workflows/agent-task/failure-recorder.ts); at most 10 000. */
   events: FailureEventInput[];
 }
 

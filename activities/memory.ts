@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { isDreamError } from '../src/errors';
 import { logger } from '../src/logger';
 import { LIMITS, MEMORY_ERRORS, MemoryKind, SQLiteMemory } from '../src/memory';
+import { INVALID_MEMORY_REQUEST } from '../src/contracts/failure-types';
 
-/** The failure type of a request the memory can never satisfy; retrying it cannot help. */
-export const INVALID_MEMORY_REQUEST = 'InvalidMemoryRequest';
 
 const name = z.string().min(1).max(LIMITS.nameChars);
 const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);

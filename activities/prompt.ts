@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { logger } from '../src/logger';
-import { MODEL_FAILURE_TYPES, ModelError, ModelProvider } from '../src/llm';
-import type { PromptInput, PromptResult } from '../workflows/definitions';
+import { ModelError, ModelProvider } from '../src/llm';
+import { MODEL_FAILURE_TYPES } from '../src/contracts/failure-types';
+import type { PromptInput, PromptResult } from '../src/contracts/agent-task';
 
 /** How often the prompt activity heartbeats while it waits for the model. */
 const HEARTBEAT_EVERY_MS = 1_000;

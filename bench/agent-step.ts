@@ -9,7 +9,7 @@ import { SQLiteMemory } from '../src/memory';
 import { FailureStore } from '../src/analytics/store';
 import { SimModel, SimProvider } from '../src/llm/sim';
 import { parseTaskDocument } from '../src/tasks/load';
-import { TASK_QUEUES } from '../src/temporal/task-queues';
+import { TASK_QUEUES } from '../src/contracts/task-queues';
 import { Benchmark, Metric, round } from './metric';
 import { benchBundle, startBenchServer } from './server';
 

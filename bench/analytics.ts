@@ -4,11 +4,11 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { bundleCode } from '../scripts/bundle-workflows';
 import { createAnalyticsActivities } from '../activities/analytics';
-import { chainIdOf, EventKind, FailureEventInput, Outcome } from '../src/analytics/events';
+import { chainIdOf, EventKind, FailureEventInput, Outcome } from '../src/contracts/failure-events';
 import { FailureStore } from '../src/analytics/store';
-import type { FailureClass } from '../src/analytics/taxonomy';
+import type { FailureClass } from '../src/contracts/failure-taxonomy';
 import { startDashboard } from '../src/dashboard/server';
-import type { RecordFailureBatchesInput } from '../src/analytics/workflow';
+import type { RecordFailureBatchesInput } from '../workflows/record-failure-batches';
 import { Benchmark, Metric, seededRandom } from './metric';
 import { BenchServer, startBenchServer } from './server';
 
@@ -153,7 +153,7 @@ async function activityIngest(progress: (line: string) => void): Promise<{ rate:
   const { store, dispose } = tempStore('activity');
   const bench = await startBenchServer();
   try {
-    const code = await bundleCode(require.resolve('../src/analytics/workflow'));
+    const code = await bundleCode(require.resolve('../workflows/record-failure-batches'));
     const real = createAnalyticsActivities(store);
     const noop = { ...real, recordFailureEvents: async () => ({ recorded: 0, duplicates: 0, tooOld: 0 }) };
     const workerFor = async (taskQueue: string, activities: typeof real) =>

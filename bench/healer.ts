@@ -12,8 +12,8 @@ import { SimModel, SimProvider } from '../src/llm/sim';
 import { OUTPUT_SCHEMA_NAMES } from '../src/healing/output-schemas';
 import { outcomeOf, startAgentTask, TaskOutcome } from '../src/missions/client';
 import { parseTaskDocument } from '../src/tasks/load';
-import { AgentTaskSpec } from '../src/tasks/spec';
-import { TASK_QUEUES } from '../src/temporal/task-queues';
+import { AgentTaskSpec } from '../src/contracts/agent-task-spec';
+import { TASK_QUEUES } from '../src/contracts/task-queues';
 import { Benchmark, Metric, round } from './metric';
 import { benchBundle, startBenchServer } from './server';
 

@@ -1,2 +1,2 @@
-export { agentTask } from '../workflows/agentTask';
+export { agentTask } from '../workflows/agent-task/workflow';
 export { bareStep } from './bare-step';

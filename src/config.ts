@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DreamError } from './errors';
-import { simOptionsSchema } from './tasks/spec';
+import { simOptionsSchema } from './contracts/agent-task-spec';
 
 const port = z.coerce.number().int().min(1).max(65535);
 

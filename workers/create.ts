@@ -10,7 +10,7 @@ import { SQLiteMemory } from '../src/memory';
 import { FailureStore } from '../src/analytics/store';
 import { temporalHealthSource } from '../src/analytics/health';
 import { startDashboard } from '../src/dashboard/server';
-import { TASK_QUEUES, TaskQueueRole } from '../src/temporal/task-queues';
+import { TASK_QUEUES, TaskQueueRole } from '../src/contracts/task-queues';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
 import { createAnalyticsActivities } from '../activities/analytics';

@@ -1,5 +1,5 @@
 import { Worker } from '@temporalio/worker';
-import { TaskQueueRole } from '../src/temporal/task-queues';
+import { TaskQueueRole } from '../src/contracts/task-queues';
 import { ManagedWorker, WORKER_FACTORIES, WorkerDeps } from './create';
 
 export interface RunningWorkers {

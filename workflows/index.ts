@@ -1,2 +1,2 @@
 /** Every workflow type the swarm's workers register (bundled by scripts/bundle-workflows.ts). */
-export { agentTask } from './agentTask';
+export { agentTask } from './agent-task/workflow';

@@ -3,9 +3,9 @@
  * escalation → resolved or abandoned). Pure: the store folds each new event into the chain's
  * summary, so the figures survive compaction of the raw events.
  */
-import { FailureEvent, isFailureKind } from './events';
+import { FailureEvent, isFailureKind } from '../contracts/failure-events';
 import { ttrBucket } from './rollup';
-import type { FailureClass } from './taxonomy';
+import type { FailureClass } from '../contracts/failure-taxonomy';
 
 export type Resolution = 'open' | 'resolved' | 'abandoned';
 

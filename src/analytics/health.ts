@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { SA } from '../../workflows/search-attributes';
+import { SA } from '../contracts/search-attributes';
 import { errorMessage } from '../errors';
 import { logger } from '../logger';
-import { TASK_QUEUES } from '../temporal/task-queues';
+import { TASK_QUEUES } from '../contracts/task-queues';
 import { errorRatePerMinute, HOUR_MS, MINUTE_MS } from './metrics';
 import type { FailureStore } from './store';
 

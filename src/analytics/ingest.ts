@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ChainSummary, foldChainEvents } from './chains';
 import { DreamError } from '../errors';
-import type { FailureEventInput } from './events';
+import type { FailureEventInput } from '../contracts/failure-events';
 import { ChainRollupDelta, chainRollupDeltas, failureRollupDeltas, strategyDeltas } from './rollup';
 import { WATERMARK_KEY } from './retention';
 import { ChainRow, chainFromRow, chainParams, eventParams } from './rows';
@@ -69,7 +69,7 @@ export class Ingest {
   private write(inputs: readonly FailureEventInput[]): RecordResult {
     const parsed = parseFailureEvents(inputs);
     if (!parsed.ok) {
-      throw new DreamError('ANALYTICS_INVALID_EVENT', `Invalid failure event: ${describeIssues(parsed.issues)}`, 'Build events with the FailureEventInput type; see src/analytics/events.ts.');
+      throw new DreamError('ANALYTICS_INVALID_EVENT', `Invalid failure event: ${describeIssues(parsed.issues)}`, 'Build events with the FailureEventInput type; see src/contracts/failure-events.ts.');
     }
     const watermark = this.selectWatermark.get()?.value ?? 0;
     const fresh: FailureEventInput[] = [];

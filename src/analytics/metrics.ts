@@ -2,8 +2,8 @@
  * Figures computed from query results: pure functions, unit-tested with tables. The store
  * answers with rollup rows; these turn them into what the dashboard and the CLI show.
  */
-import { EventKind, FAILURE_KINDS, isFailureKind, Outcome } from './events';
-import { categoryOf, FailureCategory, FailureClass } from './taxonomy';
+import { EventKind, FAILURE_KINDS, isFailureKind, Outcome } from '../contracts/failure-events';
+import { categoryOf, FailureCategory, FailureClass } from '../contracts/failure-taxonomy';
 
 export const MINUTE_MS = 60_000;
 export const TEN_MINUTES_MS = 600_000;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ChainSummary, percentileOfBuckets, Resolution, ResolutionFigures, resolutionRate } from './chains';
-import { EventKind, FAILURE_KINDS, FailureEvent, Outcome } from './events';
+import { EventKind, FAILURE_KINDS, FailureEvent, Outcome } from '../contracts/failure-events';
 import {
   alignDown,
   FrequencyRow,
@@ -20,7 +20,7 @@ import {
 import { MINUTE_FLOOR_KEY, TEN_MINUTE_FLOOR_KEY } from './retention';
 import { NO_TTR, TTR_LABELS, ttrBar } from './rollup';
 import { ChainRow, chainFromRow, EventRow, eventFromRow, orNull } from './rows';
-import type { FailureClass } from './taxonomy';
+import type { FailureClass } from '../contracts/failure-taxonomy';
 
 /** A time range [since, until) in ms; until defaults to the end of time. */
 export interface TimeRange {

@@ -3,10 +3,10 @@
  * One source, so the browser and the terminal never disagree.
  */
 import type { ResolutionFigures } from './chains';
-import type { EventKind } from './events';
+import type { EventKind } from '../contracts/failure-events';
 import { ClassCount, errorRatePerMinute, MINUTE_MS, StrategyRateRow, successRate, Tally } from './metrics';
 import type { FailureStore, RecentFailure, ResolutionReport } from './store';
-import type { FailureCategory } from './taxonomy';
+import type { FailureCategory } from '../contracts/failure-taxonomy';
 
 export interface SummaryOptions {
   /** Start of the window (ms). */

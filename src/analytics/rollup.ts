@@ -4,7 +4,7 @@
  */
 import type { StrategyStatRow } from '../healing/chooser';
 import type { ChainSummary, Resolution } from './chains';
-import type { FailureEvent } from './events';
+import type { FailureEvent } from '../contracts/failure-events';
 import { alignDown, HOUR_MS, MINUTE_MS, SPANS } from './metrics';
 
 /** Upper bounds (ms, exclusive) of the time-to-resolution chart's bars; the last bar is open. */

@@ -1,8 +1,8 @@
 /** Mapping between SQLite rows and the analytics types. */
 import type { ChainSummary, Resolution } from './chains';
-import type { EventKind, FailureEvent, FailureEventInput, Outcome } from './events';
+import type { EventKind, FailureEvent, FailureEventInput, Outcome } from '../contracts/failure-events';
 import { NONE } from './rollup';
-import { categoryOf, FailureClass } from './taxonomy';
+import { categoryOf, FailureClass } from '../contracts/failure-taxonomy';
 
 export interface EventRow {
   idempotency_key: string;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DreamError, errorMessage } from '../errors';
 import { logger } from '../logger';
-import type { FailureEventInput } from './events';
+import type { FailureEventInput } from '../contracts/failure-events';
 import { Ingest, RecordResult } from './ingest';
 import { Queries } from './queries';
 import { compactStore, CompactResult, DEFAULT_RETENTION, RetentionPolicy } from './retention';

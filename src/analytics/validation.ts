@@ -3,9 +3,9 @@
  * every recorded event, and at tens of thousands of events per second zod's cost showed up as
  * the largest single item in the ingest profile.
  */
-import { EVENT_KINDS, FailureEventInput, OUTCOMES } from './events';
+import { EVENT_KINDS, FailureEventInput, OUTCOMES } from '../contracts/failure-events';
 import { STRATEGY_SEPARATOR } from './rows';
-import { FAILURE_CLASSES } from './taxonomy';
+import { FAILURE_CLASSES } from '../contracts/failure-taxonomy';
 
 /** Longest message kept; longer ones (e.g. long validation error lists) are cut, not refused. */
 export const MAX_MESSAGE_CHARS = 2_000;

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DreamError } from '../errors';
 import { describeState } from '../missions/client';
-import { amendGoalUpdate, checkpointsQuery, hintSignal, pauseSignal, resumeSignal, stateQuery } from '../../workflows/definitions';
+import { amendGoalUpdate, checkpointsQuery, hintSignal, pauseSignal, resumeSignal, stateQuery } from '../contracts/agent-task';
 import { clientFromEnv, say } from './context';
 
 function notFound(workflowId: string, err: unknown): never {

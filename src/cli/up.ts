@@ -9,7 +9,7 @@ import { loadTaskFile } from '../tasks/load';
 import { startAgentTask, watchTasks } from '../missions/client';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { ensureTemporal } from '../temporal/embedded';
-import { TASK_QUEUE_ROLES } from '../temporal/task-queues';
+import { TASK_QUEUE_ROLES } from '../contracts/task-queues';
 import { runWorkers, RunningWorkers } from '../../workers/run';
 import { defaultWorkflowBundlePath } from '../../workers/paths';
 import { logToFile } from '../logger';

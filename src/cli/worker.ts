@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { selectedProvider } from '../llm';
 import { connectWorker } from '../temporal/connection';
-import { TASK_QUEUE_ROLES, TaskQueueRole } from '../temporal/task-queues';
+import { TASK_QUEUE_ROLES, TaskQueueRole } from '../contracts/task-queues';
 import { runWorkers } from '../../workers/run';
 import { defaultWorkflowBundlePath } from '../../workers/paths';
 import { clientAddress, say } from './context';

@@ -3,7 +3,7 @@ import type { SwarmHealthProbe } from '../analytics/health';
 import { bucketFor, ClassCount, FrequencySeries, MINUTE_MS, Tally } from '../analytics/metrics';
 import { AnalyticsSummary, buildSummary, RecentFailureView, recentFailureViews, StrategyView, strategyViews } from '../analytics/report';
 import type { FailureStore, ResolutionReport } from '../analytics/store';
-import { FAILURE_CLASSES, FailureClass } from '../analytics/taxonomy';
+import { FAILURE_CLASSES, FailureClass } from '../contracts/failure-taxonomy';
 import { DreamError, isDreamError } from '../errors';
 
 export interface ApiContext {

@@ -1,4 +1,4 @@
-import type { FailureClass } from '../analytics/taxonomy';
+import type { FailureClass } from '../contracts/failure-taxonomy';
 import { rungOf, StrategyName } from './strategies';
 
 /** One row of the failure analytics store: how a strategy fared for a class, role and model. */

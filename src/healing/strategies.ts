@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../llm/provider';
-import { categoryOf, FailureClass } from '../analytics/taxonomy';
+import { categoryOf, FailureClass } from '../contracts/failure-taxonomy';
 import { workedExample } from './examples';
 import { describeOutputSchema } from './output-schemas';
 import { reaskMessages, stepMessages, StepPromptInput } from './prompt';

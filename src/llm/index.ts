@@ -5,7 +5,7 @@ import { ModelProvider, SimOptions } from './provider';
 import { SimModel, SimProvider } from './sim';
 
 export * from './provider';
-export { ModelError, MODEL_FAILURE_TYPES, NON_RETRYABLE_MODEL_FAILURES } from './errors';
+export { ModelError } from './errors';
 
 /** Which provider a config selects: `openai` needs a key unless the base URL is local. */
 export function selectedProvider(config: DreamConfig): 'openai' | 'sim' {

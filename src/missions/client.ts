@@ -1,29 +1,24 @@
-import { Client, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { TASK_QUEUES } from '../temporal/task-queues';
-import { AgentTaskSpec } from '../tasks/spec';
-import { SA } from '../../workflows/search-attributes';
-import { agentTask } from '../../workflows/agentTask';
-import { AgentTaskResult, AgentTaskState, ESCALATION_REQUIRED, EscalationContext, stateQuery } from '../../workflows/definitions';
+import { Client, WorkflowHandle } from '@temporalio/client';
+import { AgentTaskSpec } from '../contracts/agent-task-spec';
+import {
+  AGENT_TASK_WORKFLOW,
+  AgentTaskInput,
+  AgentTaskResult,
+  AgentTaskState,
+  agentTaskStartOptions,
+  EscalationContext,
+  escalationOf,
+  stateQuery,
+} from '../contracts/agent-task';
 
-/** Workflow id of a task: `<mission>.<task>`; submitting the same task while it runs attaches to it. */
-export function taskWorkflowId(spec: AgentTaskSpec): string {
-  return `${spec.missionId}.${spec.taskId}`;
-}
+/** A handle typed by the agent task's contract (clients never import workflow code). */
+export type AgentTaskHandle = WorkflowHandle<(input: AgentTaskInput) => Promise<AgentTaskResult>>;
 
-export async function startAgentTask(client: Client, spec: AgentTaskSpec): Promise<WorkflowHandle<typeof agentTask>> {
-  return client.workflow.start(agentTask, {
-    workflowId: taskWorkflowId(spec),
-    taskQueue: TASK_QUEUES.agents,
-    args: [{ spec }],
+/** Starts a task, or attaches to it if it already runs under its id. */
+export async function startAgentTask(client: Client, spec: AgentTaskSpec): Promise<AgentTaskHandle> {
+  return client.workflow.start<(input: AgentTaskInput) => Promise<AgentTaskResult>>(AGENT_TASK_WORKFLOW, {
+    ...agentTaskStartOptions(spec),
     workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [
-      { key: SA.role, value: spec.role },
-      { key: SA.mission, value: spec.missionId },
-      { key: SA.status, value: 'running' },
-    ],
-    staticSummary: `${spec.role}: ${spec.goal.slice(0, 120)}`,
-    staticDetails: `Mission **${spec.missionId}**, task **${spec.taskId}**, ${spec.steps} step(s), output schema \`${spec.outputSchema}\`.`,
   });
 }
 
@@ -33,13 +28,12 @@ export type TaskOutcome =
   | { workflowId: string; status: 'failed'; message: string };
 
 /** Waits for a task and classifies how it ended. */
-export async function outcomeOf(handle: WorkflowHandle<typeof agentTask>): Promise<TaskOutcome> {
+export async function outcomeOf(handle: AgentTaskHandle): Promise<TaskOutcome> {
   try {
     return { workflowId: handle.workflowId, status: 'completed', result: await handle.result() };
   } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ESCALATION_REQUIRED) {
-      return { workflowId: handle.workflowId, status: 'escalated', message: err.cause.message, context: err.cause.details?.[0] as EscalationContext };
-    }
+    const escalation = escalationOf(err);
+    if (escalation) return { workflowId: handle.workflowId, status: 'escalated', ...escalation };
     return { workflowId: handle.workflowId, status: 'failed', message: err instanceof Error ? err.message : String(err) };
   }
 }
@@ -50,7 +44,7 @@ export function describeState(state: AgentTaskState, steps: number): string {
 
 /** Polls each task's `state` query and reports changes until all have closed. */
 export async function watchTasks(
-  handles: Array<{ handle: WorkflowHandle<typeof agentTask>; spec: AgentTaskSpec }>,
+  handles: Array<{ handle: AgentTaskHandle; spec: AgentTaskSpec }>,
   onProgress: (taskId: string, line: string) => void,
   intervalMs = 1_000,
 ): Promise<TaskOutcome[]> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { DreamError, errorMessage } from '../errors';
-import { AgentTaskSpec, agentTaskSpecSchema, missionFileSchema } from './spec';
+import { AgentTaskSpec, agentTaskSpecSchema, missionFileSchema } from '../contracts/agent-task-spec';
 
 function formatIssues(file: string, prefix: string, error: z.ZodError): string {
   return error.issues

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DreamError, errorMessage } from '../errors';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../contracts/search-attributes';
 
 export interface DevServerOptions {
   /** Path of the `temporal` CLI binary. */

@@ -1,6 +1,6 @@
 import { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { PromptInput } from '../../workflows/definitions';
+import type { PromptInput } from '../../src/contracts/agent-task';
 
 /** The inputs of every promptModel activity scheduled by a workflow run (all runs of the chain). */
 export async function promptInputs(handle: WorkflowHandle): Promise<PromptInput[]> {

@@ -2,7 +2,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { startAgentTask } from '../../src/missions/client';
 import { OUTPUT_SCHEMAS } from '../../src/healing/output-schemas';
-import { checkpointsQuery, EscalationContext, PromptInput, stateQuery } from '../../workflows/definitions';
+import { checkpointsQuery, EscalationContext, PromptInput, stateQuery } from '../../src/contracts/agent-task';
 import { promptInputs } from '../helpers/history';
 import { ROLLBACK_AT_STEP_2, taskSpec, useTestWorkers } from '../helpers/temporal';
 

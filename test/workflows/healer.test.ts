@@ -1,13 +1,13 @@
 import { Client, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
-import type { FailureEvent } from '../../src/analytics/events';
+import type { FailureEvent } from '../../src/contracts/failure-events';
 import { FailureStore } from '../../src/analytics/store';
 import { OUTPUT_SCHEMAS } from '../../src/healing/output-schemas';
 import { rungOf, StrategyName } from '../../src/healing/strategies';
 import { SimModel } from '../../src/llm/sim';
 import { startAgentTask } from '../../src/missions/client';
-import type { AgentTaskSpec } from '../../src/tasks/spec';
-import type { AgentTaskResult, EscalationContext, PromptInput, PromptResult } from '../../workflows/definitions';
+import type { AgentTaskSpec } from '../../src/contracts/agent-task-spec';
+import type { AgentTaskResult, EscalationContext, PromptInput, PromptResult } from '../../src/contracts/agent-task';
 import { childWorkers, LoggedProcess } from '../helpers/processes';
 import { startTestWorkers, taskSpec, testClient, TestWorkers } from '../helpers/temporal';
 

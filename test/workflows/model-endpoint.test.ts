@@ -2,7 +2,7 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { OpenAIProvider } from '../../src/llm/openai';
 import { startAgentTask } from '../../src/missions/client';
-import { EscalationContext } from '../../workflows/definitions';
+import { EscalationContext } from '../../src/contracts/agent-task';
 import { FakeReply, startFakeModelServer } from '../helpers/fake-model-server';
 import { activityEvents } from '../helpers/history';
 import { startTestWorkers, taskSpec, testClient } from '../helpers/temporal';

@@ -1,7 +1,7 @@
 import { startAgentTask } from '../../src/missions/client';
 import { SQLiteMemory } from '../../src/memory';
 import { FailureStore } from '../../src/analytics/store';
-import { chainIdOf } from '../../src/analytics/events';
+import { chainIdOf } from '../../src/contracts/failure-events';
 import { promptInputs } from '../helpers/history';
 import { ROLLBACK_AT_STEP_2, taskSpec, uniqueId, useTestWorkers } from '../helpers/temporal';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startAgentTask } from '../../src/missions/client';
 import { DevServer, freePort, startDevServer } from '../../src/temporal/dev-server';
-import { stateQuery } from '../../workflows/definitions';
+import { stateQuery } from '../../src/contracts/agent-task';
 import { ARTIFACTS } from '../helpers/paths';
 import { activityEvents } from '../helpers/history';
 import { startTestWorkers, taskSpec, testEnv, TestWorkers } from '../helpers/temporal';

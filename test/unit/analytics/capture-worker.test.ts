@@ -1,13 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { createAnalyticsActivities, RecordFailureEventsInput } from '../../../activities/analytics';
-import { FailureRecorder } from '../../../src/analytics/capture';
+import { FailureRecorder } from '../../../workflows/agent-task/failure-recorder';
 import { uniqueId, useFixtureWorkflows } from '../../helpers/temporal';
 import { T0, useStores } from './helpers';
 
 const stores = useStores();
 
-const fixture = useFixtureWorkflows(require.resolve('../../../src/analytics/workflow'));
+const fixture = useFixtureWorkflows(require.resolve('../../../workflows/record-failure-batches'));
 
 test('an activity whose answer is lost after the write is retried by Temporal and stores each event once', async () => {
   const store = stores.open();

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createAnalyticsActivities, INVALID_ANALYTICS_INPUT } from '../../../activities/analytics';
-import { FailureRecorder } from '../../../src/analytics/capture';
+import { createAnalyticsActivities } from '../../../activities/analytics';
+import { INVALID_ANALYTICS_INPUT } from '../../../src/contracts/failure-types';
+import { FailureRecorder } from '../../../workflows/agent-task/failure-recorder';
 import { DreamError } from '../../../src/errors';
 import { event, MINUTE, T0, useStores } from './helpers';
 

@@ -1,5 +1,5 @@
 import { foldChain, percentileOfBuckets, resolutionFigures, summarizeChains } from '../../../src/analytics/chains';
-import { chainIdOf, FailureEvent } from '../../../src/analytics/events';
+import { chainIdOf, FailureEvent } from '../../../src/contracts/failure-events';
 import { TTR_LABELS, ttrBar, ttrBucket } from '../../../src/analytics/rollup';
 import { event, MINUTE, SECOND, T0, useStores } from './helpers';
 

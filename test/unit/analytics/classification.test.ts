@@ -1,5 +1,5 @@
 import { createAnalyticsActivities } from '../../../activities/analytics';
-import { categoryOf, classifyFailure, FAILURE_CLASSES, FailureClass, FailureFacts } from '../../../src/analytics/taxonomy';
+import { categoryOf, classifyFailure, FAILURE_CLASSES, FailureClass, FailureFacts } from '../../../src/contracts/failure-taxonomy';
 import { event, MINUTE, T0, useStores } from './helpers';
 
 const stores = useStores();

@@ -1,4 +1,4 @@
-import { chainIdOf, FailureEventInput } from '../../../src/analytics/events';
+import { chainIdOf, FailureEventInput } from '../../../src/contracts/failure-events';
 import { FailureStore, FailureStoreOptions } from '../../../src/analytics/store';
 import { useTempFiles } from '../../helpers/temp-files';
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chainIdOf } from '../../../src/analytics/events';
+import { chainIdOf } from '../../../src/contracts/failure-events';
 import { DEFAULT_RETENTION } from '../../../src/analytics/store';
 import { DAY, event, HOUR, MINUTE, T0, useStores } from './helpers';
 

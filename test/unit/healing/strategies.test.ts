@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../../../src/llm/provider';
-import { FAILURE_CLASSES, FailureClass } from '../../../src/analytics/taxonomy';
+import { FAILURE_CLASSES, FailureClass } from '../../../src/contracts/failure-taxonomy';
 import { workedExample } from '../../../src/healing/examples';
 import { describeOutputSchema } from '../../../src/healing/output-schemas';
 import { StepPromptInput, stepMessages } from '../../../src/healing/prompt';

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { createMemoryActivities, INVALID_MEMORY_REQUEST, RememberStepInput } from '../../../activities/memory';
+import { createMemoryActivities, RememberStepInput } from '../../../activities/memory';
+import { INVALID_MEMORY_REQUEST } from '../../../src/contracts/failure-types';
 import { MEMORY_ERRORS } from '../../../src/memory';
 import { useTempDir } from './helpers';
 

@@ -3,7 +3,7 @@
  * workflows and read by the dashboard, the CLI report and the healer. Pure and free of Node
  * imports, so workflow code can build events with it.
  */
-import type { FailureCategory, FailureClass } from './taxonomy';
+import type { FailureCategory, FailureClass } from './failure-taxonomy';
 
 export const EVENT_KINDS = [
   'activity-failure',
@@ -60,4 +60,14 @@ export type FailureEventInput = Omit<FailureEvent, 'category'>;
 /** The chain id the workflows use: one chain per step segment (a new segment after a resolution). */
 export function chainIdOf(workflowId: string, step: number, segment: number): string {
   return `${workflowId}#step${step}#seg${segment}`;
+}
+
+/** What a workflow carries over `continueAsNew` so chains continue in the next run. */
+export interface RecorderState {
+  /** Current chain segment of each step that has one. */
+  segments: Record<number, number>;
+  /** Steps whose current chain has events and is not closed. */
+  open: number[];
+  /** Class of the latest failure of each open chain. */
+  classes?: Record<number, FailureClass>;
 }

@@ -4,8 +4,9 @@
  * `recordFailureEvents` activity on the nexus queue. Pure and free of Node imports: workflow
  * code uses it, and `Date.now()` there is workflow time, so replays build the same events.
  */
-import { chainIdOf, EventKind, FailureEventInput, isFailureKind, Outcome } from './events';
-import type { FailureClass } from './taxonomy';
+import { chainIdOf, EventKind, FailureEventInput, isFailureKind, Outcome } from '../../src/contracts/failure-events';
+import type { FailureClass } from '../../src/contracts/failure-taxonomy';
+import type { RecorderState } from '../../src/contracts/failure-events';
 
 export interface RecorderContext {
   missionId: string;
@@ -26,16 +27,6 @@ export interface EventFields {
   tokens?: number;
   strategy?: string;
   outcome?: Outcome;
-}
-
-/** What a workflow carries over `continueAsNew` so chains continue in the next run. */
-export interface RecorderState {
-  /** Current chain segment of each step that has one. */
-  segments: Record<number, number>;
-  /** Steps whose current chain has events and is not closed. */
-  open: number[];
-  /** Class of the latest failure of each open chain. */
-  classes?: Record<number, FailureClass>;
 }
 
 export class FailureRecorder {

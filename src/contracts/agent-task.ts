@@ -1,11 +1,20 @@
+/**
+ * The agent task's contract with everything that starts, watches or supervises it: its input and
+ * result, its messages, its workflow id and start options, and the escalation it fails with.
+ * Workflow-safe: imported by the workflow itself, by parent workflows and by clients.
+ */
+import { ApplicationFailure } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ChatMessage, SimOptions } from '../src/llm/provider';
-import type { AgentTaskSpec } from '../src/tasks/spec';
-import type { OutputFaultKind } from '../src/healing/validate';
-import type { RecorderState } from '../src/analytics/capture';
+import type { ChatMessage, SimOptions } from '../llm/provider';
+import type { AgentTaskSpec } from './agent-task-spec';
+import type { OutputFaultKind } from '../healing/validate';
+import type { RecorderState } from './failure-events';
+import { ESCALATION_REQUIRED } from './failure-types';
+import { SA } from './search-attributes';
+import { TASK_QUEUES } from './task-queues';
 
-/** Failure type of the typed, non-retryable error an agent task fails with when it cannot recover. */
-export const ESCALATION_REQUIRED = 'EscalationRequired';
+/** The workflow type name, for clients that start it by name (CLI, other SDKs, schedules). */
+export const AGENT_TASK_WORKFLOW = 'agentTask';
 
 export type AgentTaskStatus = 'running' | 'paused' | 'rolling-back' | 'completed' | 'escalated';
 
@@ -133,3 +142,47 @@ export const hintSignal = defineSignal<[string]>('hint');
 export const amendGoalUpdate = defineUpdate<AgentTaskState, [string]>('amendGoal');
 export const stateQuery = defineQuery<AgentTaskState>('state');
 export const checkpointsQuery = defineQuery<Checkpoint[]>('checkpoints');
+
+/** Workflow id of a task: `<mission>.<task>`; starting the same task while it runs attaches to it. */
+export function agentTaskWorkflowId(spec: Pick<AgentTaskSpec, 'missionId' | 'taskId'>): string {
+  return `${spec.missionId}.${spec.taskId}`;
+}
+
+/**
+ * How a task is started, by a client or a parent workflow alike: its id, queue and input, and the
+ * search attributes and summaries the Web UI shows from its first event.
+ */
+export function agentTaskStartOptions(spec: AgentTaskSpec, input: AgentTaskInput = { spec }) {
+  return {
+    workflowId: agentTaskWorkflowId(spec),
+    taskQueue: TASK_QUEUES.agents,
+    args: [input] as [AgentTaskInput],
+    typedSearchAttributes: [
+      { key: SA.role, value: spec.role },
+      { key: SA.mission, value: spec.missionId },
+      { key: SA.status, value: 'running' },
+    ],
+    staticSummary: `${spec.role}: ${spec.goal.slice(0, 120)}`,
+    staticDetails: `Mission **${spec.missionId}**, task **${spec.taskId}**, ${spec.steps} step(s), output schema \`${spec.outputSchema}\`.`,
+  };
+}
+
+function isEscalationContext(value: unknown): value is EscalationContext {
+  if (typeof value !== 'object' || value === null) return false;
+  const context = value as Partial<EscalationContext>;
+  return typeof context.taskId === 'string' && typeof context.reason === 'string' && typeof context.step === 'number';
+}
+
+/**
+ * The escalation a failed task carries, found through the failure's causes (a client's
+ * WorkflowFailedError, a parent's ChildWorkflowFailure); undefined when it did not escalate.
+ */
+export function escalationOf(error: unknown): { message: string; context?: EscalationContext } | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ApplicationFailure && cause.type === ESCALATION_REQUIRED) {
+      const details: unknown = cause.details?.[0];
+      return { message: cause.message, context: isEscalationContext(details) ? details : undefined };
+    }
+  }
+  return undefined;
+}

@@ -14,23 +14,23 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
-import type { PromptActivities } from '../activities/prompt';
-import type { MemoryActivities, RecalledMemory } from '../activities/memory';
-import type { AnalyticsActivities, StrategyStatRow } from '../activities/analytics';
-import type { ChatMessage } from '../src/llm/provider';
-import { NON_RETRYABLE_MODEL_FAILURES } from '../src/llm/errors';
-import { FailureRecorder } from '../src/analytics/capture';
-import { classifyFailure, FailureClass } from '../src/analytics/taxonomy';
-import { reaskMessages, stepMessages, StepPromptInput } from '../src/healing/prompt';
-import { validateOutput, Validation } from '../src/healing/validate';
-import { repairLocally } from '../src/healing/local-repair';
-import { errorSignature, repeats } from '../src/healing/signature';
-import { applicableStrategies, fallbackModel, lowerTemperature, reask, regenerate, StrategyName, SubStep } from '../src/healing/strategies';
-import { assembleSubSteps, canDecompose, decompose, validateSubStep } from '../src/healing/decompose';
-import { chooseStrategy } from '../src/healing/chooser';
-import type { AgentTaskSpec } from '../src/tasks/spec';
-import { SA } from './search-attributes';
+import type { PromptActivities } from '../../activities/prompt';
+import type { MemoryActivities, RecalledMemory } from '../../activities/memory';
+import type { AnalyticsActivities, StrategyStatRow } from '../../activities/analytics';
+import type { ChatMessage } from '../../src/llm/provider';
+import { FailureRecorder } from './failure-recorder';
+import { classifyFailure, FailureClass } from '../../src/contracts/failure-taxonomy';
+import { reaskMessages, stepMessages, StepPromptInput } from '../../src/healing/prompt';
+import { validateOutput, Validation } from '../../src/healing/validate';
+import { repairLocally } from '../../src/healing/local-repair';
+import { errorSignature, repeats } from '../../src/healing/signature';
+import { applicableStrategies, fallbackModel, lowerTemperature, reask, regenerate, StrategyName, SubStep } from '../../src/healing/strategies';
+import { assembleSubSteps, canDecompose, decompose, validateSubStep } from '../../src/healing/decompose';
+import { chooseStrategy } from '../../src/healing/chooser';
+import type { AgentTaskSpec } from '../../src/contracts/agent-task-spec';
+import { SA } from '../../src/contracts/search-attributes';
+import { ESCALATION_REQUIRED } from '../../src/contracts/failure-types';
+import { modelCallOptions, NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import {
   AgentTaskInput,
   AgentTaskResult,
@@ -38,7 +38,6 @@ import {
   amendGoalUpdate,
   Checkpoint,
   checkpointsQuery,
-  ESCALATION_REQUIRED,
   EscalationContext,
   FailureKind,
   hintSignal,
@@ -47,23 +46,7 @@ import {
   PromptResult,
   resumeSignal,
   stateQuery,
-} from './definitions';
-
-/** The model call's durability contract: retried with backoff, a dead worker noticed by heartbeat. */
-const PROMPT_RETRY: RetryPolicy = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 5,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_MODEL_FAILURES],
-};
-
-/** Memory and analytics live on the single nexus worker; their writes are idempotent, so retried until done. */
-const NEXUS_OPTIONS: ActivityOptions = {
-  taskQueue: 'nexus',
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidMemoryRequest', 'InvalidAnalyticsInput'] },
-};
+} from '../../src/contracts/agent-task';
 
 /**
  * Runs before this patch recorded only model calls: no memory, no failure events, reask as the only
@@ -98,7 +81,6 @@ const AGENT_TASK_V5_PATCH = 'agent-task-v5';
  */
 const FORGET_DROPPED_FACTS_PATCH = 'forget-dropped-facts';
 
-const AGENTS_QUEUE = 'agents';
 const RECENT_FAILURES_KEPT = 10;
 const MEMORY_RECALL_LIMIT = 8;
 const MEMORY_PROMPT_CHARS = 1_500;
@@ -176,14 +158,9 @@ export async function agentTask(input: AgentTaskInput): Promise<AgentTaskResult>
   /** Strategy outcomes from the analytics store, fetched at the task's first failure. */
   let stats: StrategyStatRow[] | undefined;
 
-  const { promptModel } = proxyActivities<PromptActivities>({
-    taskQueue: AGENTS_QUEUE,
-    startToCloseTimeout: spec.timeouts.promptMs,
-    heartbeatTimeout: spec.timeouts.heartbeatMs,
-    retry: PROMPT_RETRY,
-  });
-  const memory = proxyActivities<MemoryActivities>(NEXUS_OPTIONS);
-  const analytics = proxyActivities<AnalyticsActivities>(NEXUS_OPTIONS);
+  const { promptModel } = proxyActivities<PromptActivities>(modelCallOptions(spec.timeouts));
+  const memory = proxyActivities<MemoryActivities>(NEXUS_ACTIVITY_OPTIONS);
+  const analytics = proxyActivities<AnalyticsActivities>(NEXUS_ACTIVITY_OPTIONS);
 
   setHandler(stateQuery, () => state);
   setHandler(checkpointsQuery, () => checkpoints);

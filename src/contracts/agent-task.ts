@@ -74,9 +74,21 @@ export interface AgentTaskState {
   strategies?: Record<string, { tried: number; healed: number }>;
 }
 
+/**
+ * Where a task taken over from another run starts: the steps that run completed up to its last
+ * checkpoint. Those steps are not asked again (their outputs are the new run's first records).
+ */
+export interface ResumePoint {
+  /** The workflow the steps were completed by. */
+  fromWorkflowId: string;
+  records: StepRecord[];
+}
+
 /** Input of the agentTask workflow: the spec, and the carried state when continued-as-new. */
 export interface AgentTaskInput {
   spec: AgentTaskSpec;
+  /** Set by a supervisor that reassigns the task: start after these completed steps. */
+  resume?: ResumePoint;
   carried?: { state: AgentTaskState; checkpoints: Checkpoint[]; recorder?: RecorderState; rollbackNote?: string };
 }
 
@@ -105,6 +117,8 @@ export interface EscalationContext {
   tokens: number;
   lastCheckpoint?: { id: string; completedSteps: number };
   recentFailures: FailureNote[];
+  /** The steps completed up to the last checkpoint: a reassigned run resumes from here. */
+  resume?: ResumePoint;
 }
 
 /** Input of the prompt activity; recorded in history, so it holds no secret. */

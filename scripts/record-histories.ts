@@ -67,14 +67,14 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DREAMOS_MODEL_PROVIDER: 'sim' });
   const binary = resolveTemporalCli({ explicitPath: config.temporal.cliPath, toolsDir: path.join(config.home, 'tools') });
   const server = await startDevServer({ binary, port: await freePort() });
-  const bundle = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-${process.pid}.js`));
+  const bundles = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-bundles-${process.pid}`));
   const connection = await NativeConnection.connect({ address: server.address });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-record-'));
   const workers = await runWorkers(['agents', 'nexus'], {
     connection,
     namespace: 'default',
     config,
-    workflowBundlePath: bundle,
+    workflowBundles: bundles,
     memoryFile: path.join(home, 'memory.db'),
     analyticsFile: path.join(home, 'analytics.db'),
     dashboard: false,

@@ -9,7 +9,7 @@ import { byRank, byRankMatching, byText, fromTopCandidates, queryWords, RecallPl
 import { rollbackNamespace } from './rollback';
 import { EntryRow, toEntry, toVersion } from './rows';
 import { migrate } from './schema';
-import { ProgressListener, readSnapshot, writeSnapshot } from './snapshots';
+import { canonicalLines, ProgressListener, readSnapshot, writeSnapshot } from './snapshots';
 import { prepareStatements, Statements } from './statements';
 import { TermStats } from './term-stats';
 import { verifyDatabase } from './verify';
@@ -216,7 +216,7 @@ export class SQLiteMemory {
       const namespaces = ns === undefined ? this.st.namespaces.all().map((r) => r.namespace) : [ns];
       const total = (ns === undefined ? this.st.countAll.get() : this.st.countNamespace.get(ns))!.n;
       const rows = ns === undefined ? this.st.exportAll.iterate() : this.st.exportNamespace.iterate(ns);
-      return { namespaces, ...writeSnapshot(file, { namespaces, rows, total, createdAt: new Date(this.now()) }, options.onProgress) };
+      return { namespaces, ...writeSnapshot(file, { namespaces, lines: canonicalLines(rows), total, createdAt: new Date(this.now()) }, options.onProgress) };
     })();
   }
 

@@ -115,9 +115,9 @@ export function canonicalEntry(entry: MemoryEntry): string {
   });
 }
 
-/** `canonicalEntry` of an exported row (see EXPORT_LINE): the same text without an intermediate object. */
-export function canonicalRow([head, importance, tail]: ExportRow): string {
-  return head + JSON.stringify(importance) + tail;
+/** `canonicalEntry` of each exported row (see EXPORT_LINE): the same text without an intermediate object. */
+export function* canonicalLines(rows: Iterable<ExportRow>): Generator<string> {
+  for (const [head, importance, tail] of rows) yield head + JSON.stringify(importance) + tail;
 }
 
 export const REEXPORT = 'Export the snapshot again with `dreamos memory export <file>`, or restore the file from a backup.';

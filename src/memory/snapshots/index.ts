@@ -1,4 +1,4 @@
-export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, canonicalEntry } from './format';
+export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, canonicalEntry, canonicalLines } from './format';
 export type { ProgressListener, SnapshotProgress } from './format';
 export { readSnapshot } from './read';
 export type { EntrySink, SnapshotRead } from './read';

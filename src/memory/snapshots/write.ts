@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExportRow } from '../rows';
-import { canonicalRow, ProgressListener, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './format';
+import { ProgressListener, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './format';
 
 /** Text gathered before each write: few system calls, bounded memory. */
 const WRITE_CHUNK_CHARS = 1024 * 1024;
@@ -39,9 +38,9 @@ export function writeFileAtomic(file: string, write: (fd: number) => void): void
 /** What the snapshot file holds. */
 export interface SnapshotContent {
   namespaces: string[];
-  /** The entries' rows in write order; iterated once, never held. */
-  rows: Iterable<ExportRow>;
-  /** How many rows there are, for progress. */
+  /** Each entry's canonical JSON, in write order; iterated once, never held. */
+  lines: Iterable<string>;
+  /** How many lines there are, for progress. */
   total: number;
   createdAt: Date;
 }
@@ -61,8 +60,8 @@ export function writeSnapshot(file: string, content: SnapshotContent, onProgress
       bytes += fs.writeSync(fd, pending);
       pending = '';
     };
-    for (const row of content.rows) {
-      pending += `${canonicalRow(row)}\n`;
+    for (const line of content.lines) {
+      pending += `${line}\n`;
       entries += 1;
       if (pending.length < WRITE_CHUNK_CHARS) continue;
       flush();

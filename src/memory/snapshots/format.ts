@@ -146,3 +146,10 @@ export function uncoveredNamespace(file: string, namespace: string, where: strin
 export function repeatedNamespace(file: string): DreamError {
   return snapshotError(MEMORY_ERRORS.snapshotInvalid, file, 'lists a namespace twice in "namespaces".', REEXPORT);
 }
+
+/** Checks a snapshot's declared format and version, the first things a reader of either version looks at. */
+export function checkFormat(file: string, doc: unknown, version: number, otherVersion: (found: unknown) => DreamError = (found) => wrongVersion(file, found)): void {
+  const header = (typeof doc === 'object' && doc !== null ? doc : {}) as { format?: unknown; version?: unknown };
+  if (header.format !== SNAPSHOT_FORMAT) throw wrongFormat(file, header.format);
+  if (header.version !== version) throw otherVersion(header.version);
+}

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import { MEMORY_ERRORS } from '../errors';
 import type { MemoryEntry } from '../types';
 import {
+  checkFormat,
   describeIssues,
   headerSchema,
   isSnapshotEntry,
   ProgressListener,
   REEXPORT,
   repeatedNamespace,
-  SNAPSHOT_FORMAT,
   SNAPSHOT_V1,
   SNAPSHOT_VERSION,
   snapshotEntrySchema,
@@ -17,8 +17,6 @@ import {
   SnapshotTrailer,
   trailerSchema,
   uncoveredNamespace,
-  wrongFormat,
-  wrongVersion,
 } from './format';
 import { Line, LineReader } from './lines';
 import { readSnapshotV1 } from './v1';
@@ -59,8 +57,7 @@ const isTrailer = (v: unknown): boolean => isObject(v) && 'checksum' in v && !('
 
 /** A version 2 header's namespaces, or the error naming what is wrong with it. */
 function checkHeader(file: string, doc: Record<string, unknown>): string[] {
-  if (doc.format !== SNAPSHOT_FORMAT) throw wrongFormat(file, doc.format);
-  if (doc.version !== SNAPSHOT_VERSION) throw wrongVersion(file, doc.version);
+  checkFormat(file, doc, SNAPSHOT_VERSION);
   const parsed = headerSchema.safeParse(doc);
   if (!parsed.success) throw damaged(file, MEMORY_ERRORS.snapshotInvalid, `has an invalid header on line 1 (${describeIssues(parsed.error.issues)}).`);
   if (new Set(parsed.data.namespaces).size !== parsed.data.namespaces.length) throw repeatedNamespace(file);
@@ -129,7 +126,8 @@ function streamHeader(reader: LineReader): { line: Line; doc: Record<string, unk
   } catch {
     return undefined;
   }
-  if (line === undefined || !line.terminated) return undefined;
+  // An unterminated header still starts a stream: the file was cut after it, and the reader says so.
+  if (line === undefined) return undefined;
   let doc: unknown;
   try {
     doc = JSON.parse(line.bytes.toString('utf8'));

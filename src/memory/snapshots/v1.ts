@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { MEMORY_ERRORS } from '../errors';
 import type { MemoryEntry } from '../types';
+import type { DreamError } from '../../errors';
 import {
   canonicalEntry,
+  checkFormat,
   describeIssues,
   duplicateKey,
   isSnapshotEntry,
@@ -17,7 +19,6 @@ import {
   snapshotEntrySchema,
   snapshotError,
   uncoveredNamespace,
-  wrongFormat,
   wrongVersion,
 } from './format';
 
@@ -92,12 +93,9 @@ function parseJson(file: string, text: string): unknown {
   }
 }
 
-function checkHeader(file: string, doc: unknown): void {
-  const header = (typeof doc === 'object' && doc !== null ? doc : {}) as { format?: unknown; version?: unknown };
-  if (header.format !== SNAPSHOT_FORMAT) throw wrongFormat(file, header.format);
-  if (header.version === SNAPSHOT_V1) return;
-  if (header.version === SNAPSHOT_VERSION) throw wrongVersion(file, header.version, `a version ${SNAPSHOT_VERSION} snapshot is JSON lines, not one JSON document`);
-  throw wrongVersion(file, header.version);
+/** Version 2 in one document is not something any release wrote. */
+function notVersion1(file: string, version: unknown): DreamError {
+  return version === SNAPSHOT_VERSION ? wrongVersion(file, version, `a version ${SNAPSHOT_VERSION} snapshot is JSON lines, not one JSON document`) : wrongVersion(file, version);
 }
 
 function readText(file: string, size: number): string {
@@ -123,7 +121,7 @@ function readText(file: string, size: number): string {
 export function readSnapshotV1(file: string, size: number): SnapshotV1 {
   const text = readText(file, size);
   const doc = parseJson(file, text);
-  checkHeader(file, doc);
+  checkFormat(file, doc, SNAPSHOT_V1, (found) => notVersion1(file, found));
   const parsed = parseSnapshot(doc);
   if (parsed.issues !== undefined) {
     throw snapshotError(MEMORY_ERRORS.snapshotInvalid, file, `has ${parsed.issues.length} invalid field(s): ${describeIssues(parsed.issues)}.`, `The file was edited or damaged. ${REEXPORT}`);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { MemoryEntry } from '../../../src/memory';
+import type { DreamError } from '../../../src/errors';
+import type { MemoryEntry, SQLiteMemory } from '../../../src/memory';
+import { fingerprint, thrown } from './helpers';
 
 /**
  * Snapshot files written by the test itself, from the format's description (README, Memory Nexus):
@@ -57,4 +59,12 @@ export function writeGeneratedSnapshot(file: string, count: number, namespaces: 
     fs.closeSync(fd);
   }
   return fs.statSync(file).size;
+}
+
+/** Imports `snapshot` into `target` (file `dbFile`), which first gets an entry to lose; returns the error and whether the database was left as it was. */
+export function refusedImport(target: SQLiteMemory, dbFile: string, snapshot: string): { err: DreamError; untouched: boolean } {
+  target.put('mission:m1', 'pricing', { content: 'must survive a bad import' });
+  const before = fingerprint(dbFile);
+  const err = thrown(() => target.importSnapshot(snapshot)) as DreamError;
+  return { err, untouched: fingerprint(dbFile) === before };
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { DreamError } from '../../../src/errors';
 import { MEMORY_ERRORS } from '../../../src/memory';
 import { V1_MAX_BYTES } from '../../../src/memory/snapshots/v1';
-import { fingerprint, thrown, useTempDir } from './helpers';
+import { useTempDir } from './helpers';
+import { refusedImport } from './snapshot-files';
 
 const tmp = useTempDir();
 /** Written by `dreamos memory export` of the release before version 2 (one JSON document). */
@@ -64,16 +65,12 @@ describe('snapshots of version 1 (one JSON document)', () => {
 
   test.each(corruptions)('a version 1 snapshot %s is refused with a DreamError and the database is untouched', (_name, corrupt, code, message) => {
     fs.writeFileSync(tmp.path('bad.json'), corrupt());
-    const target = tmp.open('target.db');
-    target.put(MISSION, 'pricing', { content: 'must survive a bad import' });
-    const before = fingerprint(tmp.path('target.db'));
-
-    const err = thrown(() => target.importSnapshot(tmp.path('bad.json'))) as DreamError;
+    const { err, untouched } = refusedImport(tmp.open('target.db'), tmp.path('target.db'), tmp.path('bad.json'));
 
     expect(err).toBeInstanceOf(DreamError);
     expect({ code: err.code, message: err.message }).toEqual({ code, message: expect.stringMatching(message) });
     expect(err.fix).toMatch(/export|Upgrade|Pass a file/);
-    expect(fingerprint(tmp.path('target.db'))).toBe(before);
+    expect(untouched).toBe(true);
   });
 
   test('a version 1 file larger than that format can hold is refused before it is read, saying how to export it again', () => {
@@ -81,15 +78,11 @@ describe('snapshots of version 1 (one JSON document)', () => {
     const header = fixture().slice(0, fixture().indexOf('\n') + 1);
     fs.writeFileSync(tmp.path('huge.json'), header);
     fs.truncateSync(tmp.path('huge.json'), V1_MAX_BYTES + 1);
-    const target = tmp.open('target.db');
-    target.put(MISSION, 'pricing', { content: 'must survive a bad import' });
-    const before = fingerprint(tmp.path('target.db'));
-
-    const err = thrown(() => target.importSnapshot(tmp.path('huge.json'))) as DreamError;
+    const { err, untouched } = refusedImport(tmp.open('target.db'), tmp.path('target.db'), tmp.path('huge.json'));
 
     expect(err.code).toBe(MEMORY_ERRORS.snapshotTooLarge);
     expect(err.message).toMatch(/is a version 1 snapshot \(one JSON document\) of 537 MB; that format is read whole and cannot exceed 537 MB/);
     expect(err.fix).toMatch(/dreamos memory export <file>` writes version 2, which streams at any size/);
-    expect(fingerprint(tmp.path('target.db'))).toBe(before);
+    expect(untouched).toBe(true);
   });
 });

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import { DreamError } from '../../../src/errors';
 import { MEMORY_ERRORS, RecallQuery, SNAPSHOT_FORMAT, SnapshotProgress, SQLiteMemory } from '../../../src/memory';
 import { canonicalEntry } from '../../../src/memory/snapshots';
-import { fingerprint, steppingClock, thrown, useTempDir } from './helpers';
-import { openLines, sealed, writeGeneratedSnapshot } from './snapshot-files';
+import { steppingClock, thrown, useTempDir } from './helpers';
+import { openLines, refusedImport, sealed, writeGeneratedSnapshot } from './snapshot-files';
 
 const tmp = useTempDir();
 const AGENT = 'agent:m1:t1';
@@ -204,6 +204,7 @@ describe('snapshots in JSON lines (version 2)', () => {
     ['with a bad line', (text) => lines(text).map((line, i) => (i === 3 ? '{"namespace": nope' : line)).join('\n'), MEMORY_ERRORS.snapshotNotJson, /has a line 4 that is not valid JSON/],
     ['cut in the middle of a line', (text) => text.slice(0, text.indexOf('observability')), MEMORY_ERRORS.snapshotTruncated, /is truncated: it ends in the middle of line 3/],
     ['without its trailer', (text) => lines(text).slice(0, -2).join('\n') + '\n', MEMORY_ERRORS.snapshotTruncated, /is truncated: it ends after line 6 without the trailer/],
+    ['cut right after its header', (text) => lines(text)[0], MEMORY_ERRORS.snapshotTruncated, /is truncated: it ends after line 1 without the trailer/],
     ['cut in the middle of its trailer', (text) => text.slice(0, text.lastIndexOf('"checksum"')), MEMORY_ERRORS.snapshotTruncated, /ends in the middle of line 7/],
     ['missing a line', (text) => lines(text).filter((_line, i) => i !== 2).join('\n'), MEMORY_ERRORS.snapshotCount, /holds 4 entries, but its trailer records 5/],
     ['with a wrong count', (text) => text.replace('{"entries":5,', '{"entries":6,'), MEMORY_ERRORS.snapshotCount, /holds 5 entries, but its trailer records 6/],
@@ -223,17 +224,13 @@ describe('snapshots in JSON lines (version 2)', () => {
 
   test.each(corruptions)('a snapshot %s is refused with a DreamError and the database is untouched', (_name, corrupt, code, message) => {
     fs.writeFileSync(tmp.path('bad.jsonl'), corrupt(exportedText()));
-    const target = tmp.open('target.db');
-    target.put(MISSION, 'pricing', { content: 'must survive a bad import' });
-    const before = fingerprint(tmp.path('target.db'));
-
-    const err = thrown(() => target.importSnapshot(tmp.path('bad.jsonl'))) as DreamError;
+    const { err, untouched } = refusedImport(tmp.open('target.db'), tmp.path('target.db'), tmp.path('bad.jsonl'));
 
     expect(err).toBeInstanceOf(DreamError);
     expect({ code: err.code, message: err.message }).toEqual({ code, message: expect.stringMatching(message) });
     expect(err.message).toContain(tmp.path('bad.jsonl'));
     expect(err.fix).toMatch(/export|Upgrade|Pass a file/);
-    expect(fingerprint(tmp.path('target.db'))).toBe(before);
+    expect(untouched).toBe(true);
   });
 
   test('a missing snapshot file is SNAPSHOT_UNREADABLE', () => {

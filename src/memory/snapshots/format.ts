@@ -17,17 +17,18 @@ export const SNAPSHOT_V1 = 1;
  */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
-const name = z.string().min(1).max(LIMITS.nameChars);
+/** A namespace, key or role. */
+export const nameSchema = z.string().min(1).max(LIMITS.nameChars);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 
 export const snapshotEntrySchema = z.strictObject({
-  namespace: name,
-  key: name,
+  namespace: nameSchema,
+  key: nameSchema,
   kind: z.enum(['short', 'long']),
   content: z.string().max(LIMITS.contentChars),
   tags: z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags),
   importance: z.number().min(0).max(1),
-  role: name.nullable(),
+  role: nameSchema.nullable(),
   createdAt: z.number().int().nonnegative(),
   updatedAt: z.number().int().nonnegative(),
 });
@@ -38,7 +39,7 @@ export const headerSchema = z.strictObject({
   version: z.literal(SNAPSHOT_VERSION),
   createdAt: z.string().min(1),
   /** The namespaces the snapshot covers, even empty ones: import replaces exactly these. */
-  namespaces: z.array(name),
+  namespaces: z.array(nameSchema),
 });
 
 /** The last line of a version 2 snapshot: the entry count and the sha256 (hex) of every byte before this line. */

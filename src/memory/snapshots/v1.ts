@@ -11,6 +11,7 @@ import {
   describeIssues,
   duplicateKey,
   isSnapshotEntry,
+  nameSchema,
   REEXPORT,
   repeatedNamespace,
   SNAPSHOT_FORMAT,
@@ -36,7 +37,7 @@ const snapshotSchema = z.strictObject({
   version: z.literal(SNAPSHOT_V1),
   createdAt: z.string().min(1),
   checksum: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest'),
-  namespaces: z.array(z.string().min(1)),
+  namespaces: z.array(nameSchema),
   entries: z.array(snapshotEntrySchema),
 });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { DreamConfig } from '../src/config';
+import { DreamConfig, temporalUiUrl } from '../src/config';
 import { DreamError } from '../src/errors';
 import { createProvider, ModelProvider } from '../src/llm';
 import { logger } from '../src/logger';
@@ -88,14 +88,14 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store) };
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
-    const { dashboard: options, temporal } = deps.config;
+    const { dashboard: options } = deps.config;
     const client = new Client({ connection: deps.connection, namespace: deps.namespace });
     const dashboard = await startDashboard({
       store,
       host: options.host,
       port: options.port,
       token: options.token,
-      temporalUiUrl: options.temporalUiUrl ?? `http://localhost:${temporal.uiPort}`,
+      temporalUiUrl: temporalUiUrl(deps.config),
       namespace: deps.namespace,
       healthSource: temporalHealthSource({ client, namespace: deps.namespace }),
     });

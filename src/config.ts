@@ -51,6 +51,21 @@ export const configSchema = z.object({
     /** DREAMOS_UI_PORT: Web UI port of the embedded dev server. Default 8233. */
     uiPort: port.default(8233),
   }),
+  /**
+   * Worker Versioning: every agents and control worker joins this deployment version; a rollout
+   * (`dreamos deploy`) makes a new build current and drains the old one. Both unset: unversioned.
+   */
+  deployment: z
+    .object({
+      /** DREAMOS_DEPLOYMENT_NAME: the Worker Deployment (one per swarm), e.g. `dreamos`. */
+      name: z.string().min(1).optional(),
+      /** DREAMOS_BUILD_ID: the build of this worker image or release, e.g. a git commit or image tag. */
+      buildId: z.string().min(1).max(255).optional(),
+    })
+    .refine((d) => (d.name === undefined) === (d.buildId === undefined), {
+      message: 'set both DREAMOS_DEPLOYMENT_NAME and DREAMOS_BUILD_ID, or neither',
+      path: ['buildId'],
+    }),
   model: z.object({
     /** DREAMOS_MODEL_PROVIDER: `openai` (any OpenAI-compatible endpoint), `sim`, or `auto` (openai when a key is set). */
     provider: z.enum(['auto', 'openai', 'sim']).default('auto'),
@@ -121,6 +136,10 @@ export function loadConfig(env: Env = process.env): DreamConfig {
       port: nonEmpty(env.DREAMOS_TEMPORAL_PORT),
       uiPort: nonEmpty(env.DREAMOS_UI_PORT),
     },
+    deployment: {
+      name: nonEmpty(env.DREAMOS_DEPLOYMENT_NAME),
+      buildId: nonEmpty(env.DREAMOS_BUILD_ID),
+    },
     model: {
       provider: nonEmpty(env.DREAMOS_MODEL_PROVIDER),
       baseUrl: nonEmpty(env.DREAMOS_MODEL_BASE_URL),
@@ -165,6 +184,8 @@ const ENV_NAMES: Record<string, string> = {
   'temporal.cliPath': 'TEMPORAL_CLI_PATH',
   'temporal.port': 'DREAMOS_TEMPORAL_PORT',
   'temporal.uiPort': 'DREAMOS_UI_PORT',
+  'deployment.name': 'DREAMOS_DEPLOYMENT_NAME',
+  'deployment.buildId': 'DREAMOS_BUILD_ID',
   'model.provider': 'DREAMOS_MODEL_PROVIDER',
   'model.baseUrl': 'DREAMOS_MODEL_BASE_URL',
   'model.apiKey': 'DREAMOS_MODEL_API_KEY',

@@ -11,6 +11,7 @@ import { FailureStore } from '../src/analytics/store';
 import { temporalHealthSource } from '../src/analytics/health';
 import { startDashboard } from '../src/dashboard/server';
 import { TASK_QUEUES, TaskQueueRole } from '../src/temporal/task-queues';
+import { workerDeploymentOptions } from '../src/temporal/versioning';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
 import { createAnalyticsActivities } from '../activities/analytics';
@@ -53,7 +54,9 @@ function workflowBundle(deps: WorkerDeps): { codePath: string } {
 }
 
 function common(deps: WorkerDeps, role: TaskQueueRole) {
+  const deployment = workerDeploymentOptions(deps.config, role);
   return {
+    ...(deployment ? { workerDeploymentOptions: deployment } : {}),
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: TASK_QUEUES[role],

@@ -227,6 +227,17 @@ stop_service() {
   say "$svc stopped (pid $pid, SIG$signal)"
 }
 
+wait_listening() {
+  local svc="$1" port
+  port="$(service_port "$svc")"
+  for _ in $(seq 1 600); do
+    alive "$svc" || fail "$svc exited during start-up" "see $DIR/logs/$svc.log"
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
+    sleep 0.1
+  done
+  fail "$svc did not listen on 127.0.0.1:$port within 60 s" "see $DIR/logs/$svc.log"
+}
+
 wait_healthy() {
   local cli deadline=$((SECONDS + ${DREAMOS_CLUSTER_READY_SECONDS:-120}))
   cli="$(temporal_cli)"
@@ -260,8 +271,13 @@ case "$cmd" in
     postgres_up
     schemas_up
     write_config
-    # History and matching before the frontend, the worker service last: the order of a rolling start.
-    for svc in "${SERVICES[@]}"; do start_service "$svc"; done
+    # One at a time, each once it listens: the first service to start writes the cluster metadata,
+    # and services started together race on that write (SaveClusterMetadata version mismatch).
+    # History and matching before the frontend, the worker service last.
+    for svc in "${SERVICES[@]}"; do
+      start_service "$svc"
+      wait_listening "$svc"
+    done
     wait_healthy
     say "up in $((SECONDS - start)) s; TEMPORAL_ADDRESS=127.0.0.1:$PORT"
     ;;

@@ -4,6 +4,7 @@ import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { NativeConnection } from '@temporalio/worker';
 import { DreamConfig } from '../config';
 import { DreamError, errorMessage } from '../errors';
+import { probeTls } from './tls-probe';
 
 /** Where and how to reach Temporal: one value shared by the client, the CLI and every worker. */
 export interface TemporalTarget {
@@ -83,6 +84,17 @@ export function connectionError(target: TemporalTarget, err: unknown): DreamErro
   );
 }
 
+/**
+ * connectionError, with the reason of a failed TLS handshake found by a probe: gRPC reports a
+ * refused client certificate only as "transport error" or "broken pipe".
+ */
+export async function explainConnectionError(target: TemporalTarget, err: unknown): Promise<DreamError> {
+  if (!usesTls(target) || AUTH_FAILURE.test(errorMessage(err))) return connectionError(target, err);
+  const reason = await probeTls(target.address, target.tls ?? {}).catch(() => undefined);
+  if (reason === undefined) return connectionError(target, err);
+  return connectionError(target, new Error(`TLS handshake refused: ${reason} (the client reported: ${errorMessage(err)})`, { cause: err }));
+}
+
 /** Options for `Connection.connect` (client side) from a target. */
 export function clientConnectionOptions(target: TemporalTarget, connectTimeoutMs?: number) {
   return {
@@ -102,7 +114,7 @@ export async function connectClient(target: TemporalTarget, timeoutMs = 5_000): 
     await connection.workflowService.getSystemInfo({});
   } catch (err) {
     await connection?.close().catch(() => undefined);
-    throw connectionError(target, err);
+    throw await explainConnectionError(target, err);
   }
   return new Client({ connection, namespace: target.namespace });
 }
@@ -113,6 +125,6 @@ export async function connectWorker(target: TemporalTarget): Promise<NativeConne
   try {
     return await NativeConnection.connect(options);
   } catch (err) {
-    throw connectionError(target, err);
+    throw await explainConnectionError(target, err);
   }
 }

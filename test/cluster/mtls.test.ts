@@ -56,6 +56,8 @@ test('a worker with a certificate from another CA is refused with TEMPORAL_TLS_R
   const code = await rogue.exited;
   expect(code).toBe(1);
   expect(rogue.output()).toContain('error [TEMPORAL_TLS_REFUSED]');
+  // The reason comes from the handshake itself, not gRPC's "transport error".
+  expect(rogue.output()).toMatch(/TLS handshake refused: .*(unknown ca|bad certificate|certificate)/i);
   expect(rogue.output()).toContain('fix: Use a client certificate signed by a CA the server trusts');
   expect(rogue.output()).not.toMatch(/^\s+at /m);
 }, 60_000);

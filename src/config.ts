@@ -53,7 +53,7 @@ export const configSchema = z.object({
   }),
   /**
    * Worker Versioning: every agents and control worker joins this deployment version; a rollout
-   * (`dreamos deploy`) makes a new build current and drains the old one. Both unset: unversioned.
+   * (`dreamos deploy`) makes a new build current and drains the old one. No build id: unversioned.
    */
   deployment: z
     .object({
@@ -62,8 +62,9 @@ export const configSchema = z.object({
       /** DREAMOS_BUILD_ID: the build of this worker image or release, e.g. a git commit or image tag. */
       buildId: z.string().min(1).max(255).optional(),
     })
-    .refine((d) => (d.name === undefined) === (d.buildId === undefined), {
-      message: 'set both DREAMOS_DEPLOYMENT_NAME and DREAMOS_BUILD_ID, or neither',
+    // A name alone is fine (what `dreamos deploy` needs); a build id means nothing without one.
+    .refine((d) => d.buildId === undefined || d.name !== undefined, {
+      message: 'a build id needs DREAMOS_DEPLOYMENT_NAME too',
       path: ['buildId'],
     }),
   model: z.object({

@@ -26,7 +26,8 @@ export function workerCommand(): Command {
         workflowBundlePath: defaultWorkflowBundlePath(),
         identity: `${os.hostname()}-${process.pid}`,
       });
-      say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${target.address}, namespace ${target.namespace} (model: ${selectedProvider(config)})`);
+      const build = config.deployment.buildId ? `, build ${config.deployment.name}/${config.deployment.buildId}` : '';
+      say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${target.address}, namespace ${target.namespace}${build} (model: ${selectedProvider(config)})`);
       await running.done;
       await connection.close();
     });

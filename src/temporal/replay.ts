@@ -63,15 +63,16 @@ export function readHistoryFile(file: string): ReplayInput {
 }
 
 /**
- * The histories of the last `perType` closed runs of each workflow type on the server (newest
- * first), found by a visibility query and capped at `scanLimit` runs scanned.
+ * The histories of the last `perType` closed runs of each workflow type on the server, found by
+ * a visibility query and capped at `scanLimit` runs scanned. Visibility lists the most recently
+ * closed first; the query has no ORDER BY, which SQL visibility (PostgreSQL) refuses.
  */
 export async function closedRunHistories(client: Client, perType: number, options: { types?: string[]; scanLimit?: number } = {}): Promise<ReplayInput[]> {
   const counts = new Map<string, number>();
   const inputs: ReplayInput[] = [];
   let scanned = 0;
   const typeFilter = options.types?.length ? ` AND WorkflowType IN (${options.types.map((t) => `'${t.replace(/'/g, '')}'`).join(', ')})` : '';
-  for await (const run of client.workflow.list({ query: `ExecutionStatus != 'Running'${typeFilter} ORDER BY CloseTime DESC` })) {
+  for await (const run of client.workflow.list({ query: `ExecutionStatus != 'Running'${typeFilter}` })) {
     if (++scanned > (options.scanLimit ?? 2_000)) break;
     const seen = counts.get(run.type) ?? 0;
     if (seen >= perType) continue;

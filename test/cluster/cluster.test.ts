@@ -10,6 +10,7 @@ import { ARTIFACTS } from '../helpers/paths';
 // temporal-docker/cluster/cluster.sh, a namespace other than `default`, and Dream.OS workers in
 // separate processes, the way a swarm outgrows one machine.
 const NAMESPACE = 'swarm';
+const RESEARCH = { taskId: 'research', role: 'researcher', outputSchema: 'research' };
 let cluster: Cluster;
 let client: Client;
 let env: Record<string, string>;
@@ -56,23 +57,18 @@ test('setup namespace and search-attributes create what is missing and are idemp
   expect(Object.keys(listed.customAttributes)).toEqual(expect.arrayContaining(['DreamRole', 'DreamMission', 'DreamStatus', 'DreamHealAttempts', 'DreamEscalated', 'DreamTokens']));
 }, 120_000);
 
-test('a mission completes with workers in two processes and a visibility query lists it by DreamMission and DreamRole', async () => {
+test('a mission completes with the nexus, agents and control workers in separate processes and a visibility query lists it by DreamMission and DreamRole', async () => {
   const home = fs.mkdtempSync(`${ARTIFACTS}/cluster-nexus-`);
   const nexus = workers.start('nexus', { ...env, DREAMOS_HOME: home });
   const agents = workers.start('agents', env);
   await nexus.waitForText(/serving nexus/, 60_000);
+  const control = workers.start('control', env);
   await agents.waitForText(/serving agents/, 60_000);
-  expect(nexus.child.pid).not.toBe(agents.child.pid);
+  await control.waitForText(/serving control/, 60_000);
+  expect(new Set([nexus.child.pid, agents.child.pid, control.child.pid]).size).toBe(3);
 
   const missionId = `cluster-${Date.now().toString(36)}`;
-  const file = missionFile(missionId, {
-    steps: 2,
-    latencyMs: 0,
-    tasks: [
-      { taskId: 'research', role: 'researcher', outputSchema: 'research' },
-      { taskId: 'analysis', role: 'analyst', outputSchema: 'analysis' },
-    ],
-  });
+  const file = missionFile(missionId, { steps: 2, latencyMs: 0, tasks: [RESEARCH, { taskId: 'analysis', role: 'analyst', outputSchema: 'analysis' }] });
   const submitted = await runDreamos(['submit', file, '--wait'], env);
   expect(submitted.output).toMatch(/✔ .*research: completed 2 step/);
   expect(submitted.code).toBe(0);
@@ -93,14 +89,7 @@ test('a mission completes with workers in two processes and a visibility query l
 
 test('the history service killed and restarted mid-mission: the mission completes and no finished step runs twice', async () => {
   const missionId = `cluster-restart-${Date.now().toString(36)}`;
-  const file = missionFile(missionId, {
-    steps: 5,
-    latencyMs: 700,
-    tasks: [
-      { taskId: 'research', role: 'researcher', outputSchema: 'research' },
-      { taskId: 'strategy', role: 'strategist', outputSchema: 'strategy' },
-    ],
-  });
+  const file = missionFile(missionId, { steps: 5, latencyMs: 700, tasks: [RESEARCH, { taskId: 'strategy', role: 'strategist', outputSchema: 'strategy' }] });
   const submit = spawnDreamos(['submit', file, '--wait'], env);
   await submit.waitForText(/\[research\] running · step 3\/5/, 90_000);
 

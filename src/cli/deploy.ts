@@ -92,7 +92,7 @@ async function deploy(options: DeployOptions): Promise<void> {
         return drainage === 'drained' ? true : undefined;
       },
       options.drainTimeout * 1000,
-      () => new DreamError('DEPLOY_DRAIN_TIMEOUT', `${versionName(previous)} still has open pinned runs after ${options.drainTimeout} s.`, 'Keep its workers running and rerun `dreamos deploy` later (it resumes here), or raise --drain-timeout.'),
+      () => new DreamError('DEPLOY_DRAIN_TIMEOUT', `${versionName(previous)} still has open pinned runs after ${options.drainTimeout} s.`, `The new version stays current; keep the old workers running until \`temporal worker deployment describe-version --deployment-name ${previous.deploymentName} --build-id ${previous.buildId}\` shows it drained, then stop them and delete it (\`temporal worker deployment delete-version\`). Next time raise --drain-timeout.`),
     );
     if (options.stopOld) stopOldWorkers(options.stopOld, previous);
     else say(`  drained: stop the workers of ${versionName(previous)} now (or pass --stop-old <command>).`);

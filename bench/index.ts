@@ -1,8 +1,9 @@
 import { agentStepBenchmark } from './agent-step';
+import { clusterBenchmark } from './cluster';
 import { analyticsBenchmark } from './analytics';
 import { healerBenchmark } from './healer';
 import { memoryBenchmark } from './memory';
 import { Benchmark } from './metric';
 
 /** Every benchmark group `npm run bench` knows, in run order. */
-export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark];
+export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark, clusterBenchmark];

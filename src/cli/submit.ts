@@ -1,9 +1,10 @@
 import { Command } from 'commander';
+import { temporalUiUrl } from '../config';
 import { loadTaskFile } from '../tasks/load';
 import { startAgentTask, TaskOutcome, watchTasks } from '../missions/client';
 import { clientFromEnv, say } from './context';
 
-export function printOutcomes(outcomes: TaskOutcome[], uiUrl?: string): boolean {
+export function printOutcomes(outcomes: TaskOutcome[], uiUrl: string | undefined, namespace: string): boolean {
   for (const outcome of outcomes) {
     if (outcome.status === 'completed') {
       const r = outcome.result;
@@ -11,7 +12,7 @@ export function printOutcomes(outcomes: TaskOutcome[], uiUrl?: string): boolean 
     } else {
       say(`✘ ${outcome.workflowId}: ${outcome.status} — ${outcome.message}`);
     }
-    if (uiUrl) say(`  ${uiUrl}/namespaces/default/workflows/${encodeURIComponent(outcome.workflowId)}`);
+    if (uiUrl) say(`  ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(outcome.workflowId)}`);
   }
   return outcomes.every((o) => o.status === 'completed');
 }
@@ -23,7 +24,7 @@ export function submitCommand(): Command {
     .option('--wait', 'wait for every task to finish, showing progress; exit 1 if one did not complete')
     .action(async (file: string, options: { wait?: boolean }) => {
       const specs = loadTaskFile(file);
-      const { client } = await clientFromEnv();
+      const { client, config } = await clientFromEnv();
       const handles = [];
       for (const spec of specs) {
         const handle = await startAgentTask(client, spec);
@@ -32,7 +33,7 @@ export function submitCommand(): Command {
       }
       if (options.wait) {
         const outcomes = await watchTasks(handles, (taskId, line) => say(`  [${taskId}] ${line}`));
-        if (!printOutcomes(outcomes)) process.exitCode = 1;
+        if (!printOutcomes(outcomes, temporalUiUrl(config), config.temporal.namespace)) process.exitCode = 1;
       }
       await client.connection.close();
     });

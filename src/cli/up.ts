@@ -56,7 +56,7 @@ export function upCommand(): Command {
 
       const endpoint = await ensureTemporal(config, say);
       let running: RunningWorkers;
-      const connection = await connectWorker(endpoint.address);
+      const connection = await connectWorker(endpoint.target);
       try {
         running = await runWorkers(TASK_QUEUE_ROLES, {
           connection,
@@ -85,11 +85,11 @@ export function upCommand(): Command {
       say(`Logs: ${path.join(config.home, 'dreamos.log')}`);
 
       if (specs.length > 0 && options.mission) {
-        const client = await connectClient(endpoint.address, config.temporal.namespace);
+        const client = await connectClient(endpoint.target);
         say(`Submitting ${path.basename(options.mission)}: ${specs.length} task(s).`);
         const handles = await Promise.all(specs.map(async (spec) => ({ spec, handle: await startAgentTask(client, spec) })));
         const outcomes = await watchTasks(handles, (taskId, line) => say(`  [${taskId}] ${line}`));
-        const ok = printOutcomes(outcomes, endpoint.uiUrl);
+        const ok = printOutcomes(outcomes, endpoint.uiUrl, config.temporal.namespace);
         await client.connection.close();
         if (options.exitAfterMission) {
           await stop();

@@ -4,6 +4,7 @@ import { analyticsBenchmark } from './analytics';
 import { healerBenchmark } from './healer';
 import { memoryBenchmark } from './memory';
 import { Benchmark } from './metric';
+import { scalingBenchmark } from './scaling';
 
 /** Every benchmark group `npm run bench` knows, in run order. */
-export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark, clusterBenchmark];
+export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark, clusterBenchmark, scalingBenchmark];

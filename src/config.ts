@@ -106,6 +106,27 @@ export const configSchema = z.object({
     /** DREAMOS_TEMPORAL_UI_URL: Web UI the dashboard links runs to. Default `http://localhost:<DREAMOS_UI_PORT>`. */
     temporalUiUrl: z.string().url().optional(),
   }),
+  /** One worker process's own settings; the scaler sets them on the workers it starts. */
+  worker: z.object({
+    /** DREAMOS_WORKER_TASK_QUEUE: queue the agents role serves instead of `agents` (a worker profile's queue). */
+    taskQueue: z.string().min(1).optional(),
+    /** DREAMOS_WORKER_MAX_ACTIVITIES: activity slots (model calls at once). Default: the SDK's. */
+    maxActivities: z.coerce.number().int().min(1).optional(),
+    /** DREAMOS_WORKER_MAX_WORKFLOW_TASKS: workflow task slots. Default: the SDK's. */
+    maxWorkflowTasks: z.coerce.number().int().min(2).optional(),
+    /** DREAMOS_WORKER_IDENTITY: identity shown in Temporal's poller lists. Default `<host>-<pid>`. */
+    identity: z.string().min(1).optional(),
+    /** DREAMOS_WORKER_HEARTBEAT_FILE: touched every few seconds while the worker runs (container healthcheck). */
+    heartbeatFile: z.string().min(1).optional(),
+    /** DREAMOS_WORKER_SHUTDOWN_GRACE_S: seconds running activities get to finish on SIGTERM. Default 10. */
+    shutdownGraceSeconds: z.coerce.number().int().min(0).max(3600).default(10),
+  }),
+  scaling: z.object({
+    /** DREAMOS_SCALING_BACKEND: `docker`, `process`, or `auto` (docker when an engine answers). Default `auto`. */
+    backend: z.enum(['auto', 'docker', 'process']).default('auto'),
+    /** DREAMOS_WORKER_IMAGE: image of docker workers. Default `dreamos/worker:local`. */
+    image: z.string().min(1).default('dreamos/worker:local'),
+  }),
   /** DREAMOS_LOG_LEVEL: pino level. Default `info`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -157,6 +178,15 @@ export function loadConfig(env: Env = process.env): DreamConfig {
       token: nonEmpty(env.DREAMOS_DASHBOARD_TOKEN),
       temporalUiUrl: nonEmpty(env.DREAMOS_TEMPORAL_UI_URL),
     },
+    worker: {
+      taskQueue: nonEmpty(env.DREAMOS_WORKER_TASK_QUEUE),
+      maxActivities: nonEmpty(env.DREAMOS_WORKER_MAX_ACTIVITIES),
+      maxWorkflowTasks: nonEmpty(env.DREAMOS_WORKER_MAX_WORKFLOW_TASKS),
+      identity: nonEmpty(env.DREAMOS_WORKER_IDENTITY),
+      heartbeatFile: nonEmpty(env.DREAMOS_WORKER_HEARTBEAT_FILE),
+      shutdownGraceSeconds: nonEmpty(env.DREAMOS_WORKER_SHUTDOWN_GRACE_S),
+    },
+    scaling: { backend: nonEmpty(env.DREAMOS_SCALING_BACKEND), image: nonEmpty(env.DREAMOS_WORKER_IMAGE) },
     logLevel: nonEmpty(env.DREAMOS_LOG_LEVEL),
   };
   const parsed = configSchema.safeParse(raw);
@@ -199,5 +229,13 @@ const ENV_NAMES: Record<string, string> = {
   'dashboard.port': 'DREAMOS_DASHBOARD_PORT',
   'dashboard.token': 'DREAMOS_DASHBOARD_TOKEN',
   'dashboard.temporalUiUrl': 'DREAMOS_TEMPORAL_UI_URL',
+  'worker.taskQueue': 'DREAMOS_WORKER_TASK_QUEUE',
+  'worker.maxActivities': 'DREAMOS_WORKER_MAX_ACTIVITIES',
+  'worker.maxWorkflowTasks': 'DREAMOS_WORKER_MAX_WORKFLOW_TASKS',
+  'worker.identity': 'DREAMOS_WORKER_IDENTITY',
+  'worker.heartbeatFile': 'DREAMOS_WORKER_HEARTBEAT_FILE',
+  'worker.shutdownGraceSeconds': 'DREAMOS_WORKER_SHUTDOWN_GRACE_S',
+  'scaling.backend': 'DREAMOS_SCALING_BACKEND',
+  'scaling.image': 'DREAMOS_WORKER_IMAGE',
   logLevel: 'DREAMOS_LOG_LEVEL',
 };

@@ -16,6 +16,10 @@ import { bundleFile, WorkflowBundleRole } from './paths';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
 import { createAnalyticsActivities } from '../activities/analytics';
+import { createScalingActivities } from '../activities/scaling';
+import { createScalingEventActivities } from '../activities/scaling-events';
+import { ScalingEventStore } from '../src/scaling/events';
+import { selectBackend, WorkerBackend } from '../src/scaling/backend';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -34,6 +38,8 @@ export interface WorkerDeps {
   analyticsFile?: string;
   /** Nexus worker: serve the failure dashboard (config.dashboard). Default true. */
   dashboard?: boolean;
+  /** Control worker: where the scaler starts workers. Default: `selectBackend(config)`. */
+  scalingBackend?: WorkerBackend;
 }
 
 /** A worker and what must be released once it has stopped (database files, the dashboard). */
@@ -61,7 +67,8 @@ function common(deps: WorkerDeps, role: TaskQueueRole) {
     ...(deployment ? { workerDeploymentOptions: deployment } : {}),
     connection: deps.connection,
     namespace: deps.namespace,
-    taskQueue: TASK_QUEUES[role],
+    // A worker profile serves its own queue (config.worker.taskQueue) with the agents role's code.
+    taskQueue: role === 'agents' ? (deps.config.worker.taskQueue ?? TASK_QUEUES.agents) : TASK_QUEUES[role],
     ...(deps.identity ? { identity: `${deps.identity}/${role}` } : {}),
     shutdownGraceTime: (deps.shutdownGraceSeconds ?? 10) * 1000,
   };
@@ -70,7 +77,15 @@ function common(deps: WorkerDeps, role: TaskQueueRole) {
 /** Stateless agent worker: agent workflows and the model-call activities. */
 export async function createAgentWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const provider = deps.provider ?? createProvider(deps.config);
-  const worker = await Worker.create({ ...common(deps, 'agents'), workflowBundle: workflowBundle(deps, 'agents'), activities: createPromptActivities(provider) });
+  // Slot limits: what one worker of its profile may run at once (the scaler counts demand in them).
+  const { maxActivities, maxWorkflowTasks } = deps.config.worker;
+  const worker = await Worker.create({
+    ...common(deps, 'agents'),
+    workflowBundle: workflowBundle(deps, 'agents'),
+    activities: createPromptActivities(provider),
+    ...(maxActivities ? { maxConcurrentActivityTaskExecutions: maxActivities } : {}),
+    ...(maxWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: maxWorkflowTasks } : {}),
+  });
   return { role: 'agents', worker, close: nothingToClose };
 }
 
@@ -81,15 +96,18 @@ export async function createAgentWorker(deps: WorkerDeps): Promise<ManagedWorker
 export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const memory = SQLiteMemory.open(deps.memoryFile ?? path.join(deps.config.home, 'memory.db'));
   const store = FailureStore.open(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db'));
+  // Scaling decisions live in their own file beside the analytics store (see src/scaling/events.ts).
+  const scaling = ScalingEventStore.open(path.join(path.dirname(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db')), 'scaling.db'));
   // Retention: raw events, rollups and chain summaries past their age are compacted away hourly.
   const stopCompaction = store.scheduleCompaction({ onError: (err) => logger.error({ event: 'analytics.compactionFailed', err }, 'analytics compaction failed') });
   const closeStores = async () => {
     stopCompaction();
     memory.close();
     store.close();
+    scaling.close();
   };
   try {
-    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store) };
+    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createScalingEventActivities(scaling) };
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options } = deps.config;
@@ -102,6 +120,7 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
       temporalUiUrl: temporalUiUrl(deps.config),
       namespace: deps.namespace,
       healthSource: temporalHealthSource({ client, namespace: deps.namespace }),
+      scalingEvents: scaling,
     });
     const close = async () => {
       await dashboard.close();
@@ -122,9 +141,12 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
   }
 }
 
-/** Control worker: orchestration workflows (workflows/control.ts). */
+/** Control worker: orchestration workflows (workflows/control.ts), and the scaler's activities (it owns the Docker socket). */
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
-  return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control') }), close: nothingToClose };
+  const backend = deps.scalingBackend ?? (await selectBackend(deps.config));
+  const client = new Client({ connection: deps.connection, namespace: deps.namespace });
+  const activities = createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config });
+  return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control'), activities }), close: nothingToClose };
 }
 
 export const WORKER_FACTORIES: Record<TaskQueueRole, (deps: WorkerDeps) => Promise<ManagedWorker>> = {

@@ -3,4 +3,5 @@
  * Each worker's bundle holds only what its queue runs: every workflow start evaluates the modules
  * its bundle's entry requires, so one queue's workflows would otherwise slow another's.
  */
-export {};
+/** Sizes a swarm's agent workers (dynamic scaling). */
+export { scaler } from './scaler/workflow';

@@ -10,13 +10,14 @@ import { memoryCommand } from './memory';
 import { setupCommand } from './setup';
 import { replayCommand } from './replay';
 import { deployCommand } from './deploy';
+import { swarmCommand } from './swarm';
 
 function program(): Command {
   const root = new Command('dreamos')
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), swarmCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

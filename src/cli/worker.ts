@@ -8,6 +8,7 @@ import { TASK_QUEUE_ROLES, TaskQueueRole } from '../contracts/task-queues';
 import { runWorkers } from '../../workers/run';
 import { defaultWorkflowBundleDir } from '../../workers/paths';
 import { say } from './context';
+import { startHeartbeatFile } from '../scaling/heartbeat-file';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -24,11 +25,13 @@ export function workerCommand(): Command {
         namespace: config.temporal.namespace,
         config,
         workflowBundles: defaultWorkflowBundleDir(),
-        identity: `${os.hostname()}-${process.pid}`,
+        identity: config.worker.identity ?? `${os.hostname()}-${process.pid}`,
+        shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
       });
+      const stopBeating = startHeartbeatFile(config.worker.heartbeatFile, running.workers);
       const build = config.deployment.buildId ? `, build ${config.deployment.name}/${config.deployment.buildId}` : '';
       say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${target.address}, namespace ${target.namespace}${build} (model: ${selectedProvider(config)})`);
-      await running.done;
+      await running.done.finally(stopBeating);
       await connection.close();
     });
 }

@@ -79,6 +79,11 @@ const taskFields = {
     })
     .strict()
     .default({ promptMs: 120_000, heartbeatMs: 10_000 }),
+  /**
+   * Worker profile the task needs (`heavy`: more memory per model call): it runs on that
+   * profile's queue (`agents-<profile>`), which the scaler sizes separately. Default `standard`.
+   */
+  workerProfile: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'use a worker profile name such as standard or heavy').optional(),
   /** Continue-as-new once history holds this many events (or the server suggests it). */
   continueAsNewAfterEvents: z.number().int().min(50).max(50_000).default(5_000),
 };

@@ -5,6 +5,7 @@ import { AnalyticsSummary, buildSummary, RecentFailureView, recentFailureViews, 
 import type { FailureStore, ResolutionReport } from '../analytics/store';
 import { FAILURE_CLASSES, FailureClass } from '../contracts/failure-taxonomy';
 import { DreamError, isDreamError } from '../errors';
+import type { ScalingEventStore } from '../scaling/events';
 
 export interface ApiContext {
   store: FailureStore;
@@ -14,6 +15,8 @@ export interface ApiContext {
   namespace: string;
   /** Window used when a request names none. */
   defaultWindowMs: number;
+  /** Scaling decisions; absent: `/api/scaling` answers an empty list. */
+  scaling?: ScalingEventStore;
 }
 
 export type ApiHandler = (params: URLSearchParams, now: number) => Promise<unknown> | unknown;
@@ -134,5 +137,6 @@ export function apiRoutes(ctx: ApiContext): Map<string, ApiHandler> {
         }),
     ],
     ['/api/health', (_params, now) => ctx.health.check(now)],
+    ['/api/scaling', (params, now) => ctx.scaling?.list({ since: since(params, now), swarmId: optional(params.get('swarm')), limit: parseLimit(params.get('limit'), 2_000, 10_000) }) ?? []],
   ]);
 }

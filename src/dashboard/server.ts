@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HealthSource, SwarmHealthProbe } from '../analytics/health';
 import { HOUR_MS } from '../analytics/metrics';
 import type { FailureStore } from '../analytics/store';
+import type { ScalingEventStore } from '../scaling/events';
 import { DreamError, errorMessage, isDreamError } from '../errors';
 import { logger } from '../logger';
 import { ApiContext, apiRoutes, dashboardSnapshot, parseSince } from './api';
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   namespace?: string;
   /** Live swarm figures (agents, workers, pollers, tasks), e.g. `temporalHealthSource`. Default: store figures only. */
   healthSource?: HealthSource;
+  /** Scaling decisions (the nexus worker's scaling.db), for the workers-against-backlog chart. */
+  scalingEvents?: ScalingEventStore;
   /** Window shown when a request names none. Default 24 hours. */
   defaultWindowMs?: number;
   /** How often the store file is checked for writes by other processes. Default 2 s. */
@@ -79,7 +82,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const assets = loadAssets();
   const health = new SwarmHealthProbe({ store, source: options.healthSource });
   const defaultWindowMs = options.defaultWindowMs ?? 24 * HOUR_MS;
-  const ctx: ApiContext = { store, health, temporalUiUrl: options.temporalUiUrl ?? 'http://localhost:8233', namespace: options.namespace ?? 'default', defaultWindowMs };
+  const ctx: ApiContext = { store, health, temporalUiUrl: options.temporalUiUrl ?? 'http://localhost:8233', namespace: options.namespace ?? 'default', defaultWindowMs, scaling: options.scalingEvents };
   const routes = apiRoutes(ctx);
   const streams = new EventStreams();
 

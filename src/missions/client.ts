@@ -1,5 +1,6 @@
 import { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { AgentTaskSpec } from '../contracts/agent-task-spec';
+import { profileQueue } from '../scaling/profiles';
 import {
   AGENT_TASK_WORKFLOW,
   AgentTaskInput,
@@ -16,10 +17,15 @@ type AgentTaskWorkflow = (input: AgentTaskInput) => Promise<AgentTaskResult>;
 /** A handle typed by the agent task's contract (clients never import workflow code). */
 export type AgentTaskHandle = WorkflowHandle<AgentTaskWorkflow>;
 
-/** Starts a task, or attaches to it if it already runs under its id. */
-export async function startAgentTask(client: Client, spec: AgentTaskSpec): Promise<WorkflowHandleWithFirstExecutionRunId<AgentTaskWorkflow>> {
+/**
+ * Starts a task, or attaches to it if it already runs under its id. `taskQueue`: a worker
+ * profile's queue (its model calls run there too); default: the queue of the spec's worker
+ * profile (`agents` for the standard one).
+ */
+export async function startAgentTask(client: Client, spec: AgentTaskSpec, options: { taskQueue?: string } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<AgentTaskWorkflow>> {
   return client.workflow.start<AgentTaskWorkflow>(AGENT_TASK_WORKFLOW, {
     ...agentTaskStartOptions(spec),
+    taskQueue: options.taskQueue ?? profileQueue(spec.workerProfile),
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

@@ -4,14 +4,14 @@ import { Client, Connection } from '@temporalio/client';
 import Docker from 'dockerode';
 import { startAgentTask } from '../../src/missions/client';
 import { taskSpec, testEnv, uniqueId } from '../helpers/temporal';
-import { dockerOrFail, ensureWorkerImage, progress } from './worker-image';
+import { dockerOrFail, ensureWorkerImage } from '../../src/scaling/image';
+import { progress, TEST_IMAGE } from './test-image';
 
 /**
  * The worker image of temporal-docker/ against the suite's real Temporal server: built here
  * (on the offline base unless DREAMOS_BASE_IMAGE names another), run with host networking.
  * Fails, never skips, when Docker is missing: CI starts the engine.
  */
-const BASE_IMAGE = process.env.DREAMOS_BASE_IMAGE ?? 'dreamos/node-base:local';
 const SETUP_SCRIPT = path.resolve(__dirname, '..', '..', 'temporal-docker', 'scripts', 'setup-temporal.sh');
 
 let docker: Docker;
@@ -19,8 +19,8 @@ let image: string;
 const containers: string[] = [];
 
 beforeAll(async () => {
-  docker = await dockerOrFail();
-  image = await ensureWorkerImage(docker, BASE_IMAGE);
+  docker = await dockerOrFail(progress);
+  image = await ensureWorkerImage(docker, { ...TEST_IMAGE, progress });
 }, 20 * 60_000);
 
 afterAll(async () => {

@@ -2,6 +2,9 @@ import { temporal } from '@temporalio/proto';
 import { AGENT_TASK_WORKFLOW } from '../../src/contracts/agent-task';
 import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
+import { SCALER_WORKFLOW } from '../../src/contracts/scaler';
+import { DEFAULT_POLICY } from '../../src/scaling/policy';
+import { STANDARD_PROFILE } from '../../src/scaling/profiles';
 import { uniqueId, useTestWorkers, workflowFailure } from '../helpers/temporal';
 
 const { EventType } = temporal.api.enums.v1;
@@ -30,6 +33,17 @@ const WORKFLOWS: Array<{ type: string; taskQueue: string; inputs: BadInput[] }> 
       { what: 'a wrongly typed field', args: [{ spec: { taskId: 'typed', role: 'researcher', goal: 'Map the market', outputSchema: 'research', steps: 'three' } }], names: 'spec.steps' },
       { what: 'an unknown output schema', args: [{ spec: { taskId: 'schema', role: 'researcher', goal: 'Map the market', outputSchema: 'poem' } }], names: 'spec.outputSchema' },
       { what: 'a string', args: ['research the market'], names: '(input)' },
+    ],
+  },
+  {
+    type: SCALER_WORKFLOW,
+    taskQueue: TASK_QUEUES.control,
+    inputs: [
+      { what: 'no input at all', args: [], names: '(input)' },
+      { what: 'an empty object', args: [{}], names: 'config' },
+      { what: 'a partial config', args: [{ config: { swarmId: 'bad-input' } }], names: 'config.profiles' },
+      { what: 'min above max', args: [{ config: { swarmId: 'bad-input', profiles: [{ profile: STANDARD_PROFILE, policy: { ...DEFAULT_POLICY, minWorkers: 9, maxWorkers: 2 } }] } }], names: 'config.profiles.0.policy.minWorkers' },
+      { what: 'a swarm id unfit for container names', args: [{ config: { swarmId: 'Bad Swarm!', profiles: [{ profile: STANDARD_PROFILE, policy: DEFAULT_POLICY }] } }], names: 'config.swarmId' },
     ],
   },
 ];

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import type { PromptActivities } from '../../activities/prompt';
 import { modelCallOptions } from '../../src/contracts/activity-options';
 import type { PromptInput } from '../../src/contracts/agent-task';
@@ -23,7 +23,8 @@ type Reply = { kind: 'reply'; text: string; tokens: number };
 
 async function call(task: TaskRun, messages: ChatMessage[], purpose: PromptInput['purpose']): Promise<Reply | CallFailure> {
   const { spec, state, current } = task;
-  const { promptModel } = proxyActivities<PromptActivities>(modelCallOptions(spec.timeouts));
+  // The task's own queue: a task started on a worker profile's queue runs its model calls there.
+  const { promptModel } = proxyActivities<PromptActivities>({ ...modelCallOptions(spec.timeouts), taskQueue: workflowInfo().taskQueue });
   const healing = current.repair ? ` · ${current.repair.note}` : '';
   const input: PromptInput = {
     workflowId: task.workflowId,

@@ -106,6 +106,51 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
     });
   }
 
+  // Scaling: workers (stepped) and desired workers against backlog and open tasks, per profile.
+  const SCALING_COLORS = ['#34d399', '#38bdf8', '#f472b6', '#fbbf24'];
+  function createScalingChart() {
+    dashboard.charts.scaling = new Chart($('chart-scaling'), {
+      type: 'line',
+      data: { labels: [], datasets: [] },
+      options: { maintainAspectRatio: false, animation: false, interaction: { mode: 'index', intersect: false }, elements: { point: { radius: 0 } },
+        scales: { x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 16 } },
+          workers: { position: 'left', beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'workers' } },
+          load: { position: 'right', beginAtZero: true, grid: { display: false }, title: { display: true, text: 'tasks' } } },
+        plugins: { legend: { position: 'bottom', labels: { usePointStyle: true, padding: 12 } } } },
+    });
+  }
+  function renderScaling(events) {
+    dashboard.scaling = events;
+    const chart = dashboard.charts.scaling;
+    const times = [...new Set(events.map((e) => e.at))].sort((a, b) => a - b);
+    const profiles = [...new Set(events.map((e) => e.swarmId + '/' + e.profile))];
+    const series = (key, pick) => times.map((t) => { const e = events.find((x) => x.at === t && x.swarmId + '/' + x.profile === key); return e ? pick(e) : null; });
+    chart.data.labels = times.map((t) => clock(t));
+    chart.data.datasets = profiles.flatMap((key, i) => {
+      const color = SCALING_COLORS[i % SCALING_COLORS.length];
+      return [
+        { label: key + ' workers', yAxisID: 'workers', data: series(key, (e) => e.actual), borderColor: color, backgroundColor: color, stepped: true, spanGaps: true },
+        { label: key + ' desired', yAxisID: 'workers', data: series(key, (e) => e.desired), borderColor: color, borderDash: [4, 4], stepped: true, spanGaps: true },
+        { label: key + ' backlog', yAxisID: 'load', data: series(key, (e) => e.activityBacklog + e.workflowBacklog), borderColor: '#f59e0b', backgroundColor: 'rgba(245, 158, 11, 0.15)', fill: true, spanGaps: true },
+        { label: key + ' open tasks', yAxisID: 'load', data: series(key, (e) => e.openTasks), borderColor: '#a78bfa', spanGaps: true },
+      ];
+    });
+    chart.update();
+    const last = events[events.length - 1];
+    const message = $('scaling-message');
+    message.hidden = events.length > 0;
+    message.textContent = events.length ? '' : 'No scaling decisions in this window: start a scaler with dreamos swarm start.';
+    if (last) $('scaling-scope').textContent = 'last decision ' + clock(last.at) + ': ' + last.current + ' → ' + last.desired + ' (' + last.reason + ')';
+  }
+  async function refreshScaling() {
+    try {
+      renderScaling(await api('/api/scaling'));
+    } catch (err) {
+      $('scaling-message').hidden = false;
+      $('scaling-message').textContent = 'Scaling decisions unavailable: ' + err.message;
+    }
+  }
+
   function renderSummary(s) {
     dashboard.summary = s;
     $('tile-failures').textContent = fmt.format(s.failures);
@@ -301,7 +346,10 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
       $('live').className = 'live on';
     });
     stream.addEventListener('dashboard', (event) => render(JSON.parse(event.data)));
-    stream.addEventListener('health', (event) => renderHealth(JSON.parse(event.data)));
+    stream.addEventListener('health', (event) => {
+      renderHealth(JSON.parse(event.data));
+      refreshScaling();
+    });
     stream.addEventListener('error', () => {
       dashboard.live = false;
       $('live').className = 'live off';
@@ -317,6 +365,7 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
       if (mine !== generation) return;
       render(snapshot);
       renderHealth(health);
+      refreshScaling();
     } catch (err) {
       $('live-text').textContent = 'load failed: ' + err.message;
     }
@@ -332,6 +381,7 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
   }
 
   createCharts();
+  createScalingChart();
   for (const button of document.querySelectorAll('#window-picker button')) button.addEventListener('click', () => selectWindow(button.dataset.since));
   selectWindow(dashboard.since);
 })();

@@ -59,6 +59,12 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <p class="message" id="health-message" hidden></p>
     </section>
 
+    <section class="panel" aria-label="Scaling">
+      <div class="panel-head"><h2>Scaling</h2><span class="muted small" id="scaling-scope">workers against backlog · every scaler decision</span></div>
+      <div class="chart tall"><canvas id="chart-scaling" aria-label="Workers over time against backlog and open tasks, per profile"></canvas></div>
+      <p class="message" id="scaling-message" hidden></p>
+    </section>
+
     <section class="panel" aria-label="Tokens by mission">
       <div class="panel-head"><h2>Tokens by mission</h2><span class="muted small" id="missions-scope">most tokens first · agent tasks in Temporal</span></div>
       <div class="missions">

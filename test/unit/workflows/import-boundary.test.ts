@@ -4,8 +4,8 @@ import { WORKFLOW_BUNDLES } from '../../../scripts/bundle-workflows';
 
 /** What workflow code may evaluate: the workflow SDK, its common types, and zod. */
 const WORKFLOW_SAFE_PACKAGES = /^(@temporalio\/workflow|@temporalio\/common|zod)(\/|$)/;
-/** Where workflow code may live: workflows, the workflow-safe contracts, the pure healer. */
-const WORKFLOW_SAFE_FOLDERS = /^(workflows|src\/contracts|src\/healing)\//;
+/** Where workflow code may live: workflows, the workflow-safe contracts, the pure healer, the pure scaling policy. */
+const WORKFLOW_SAFE_FOLDERS = /^((workflows|src\/contracts|src\/healing)\/|src\/scaling\/(policy|profiles|plan)\.ts$)/;
 
 function violations(entries: string[]): string[] {
   const graph = importGraph(entries);

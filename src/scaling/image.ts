@@ -3,30 +3,39 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { DreamError, errorMessage } from '../errors';
+import { projectRoot } from './project-root';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The worker image (temporal-docker/Dockerfile.worker) built with dockerode from the built
+ * project: reused when an image with the same content hash exists. Used by the docker scaling
+ * backend's users (`dreamos swarm build-image`), the docker tests and the bench.
+ */
+
+
+const ROOT = projectRoot();
 const DOCKERFILE = 'temporal-docker/Dockerfile.worker';
 const OFFLINE_BASE_SCRIPT = path.join(ROOT, 'temporal-docker', 'build-offline-base.sh');
 /** Label holding the hash of everything the image is built from; an image with the same hash is reused. */
 export const CONTENT_HASH_LABEL = 'dreamos.content-hash';
 const BUILT_BY_LABEL = 'dreamos.built-by';
-const BUILT_BY = 'test/docker';
+/** The offline base image's default tag (temporal-docker/build-offline-base.sh). */
+export const OFFLINE_BASE = 'dreamos/node-base:local';
 
-export const progress = (line: string): void => {
-  process.stdout.write(`[docker-test] ${line}\n`);
-};
+export type Progress = (line: string) => void;
 
-/** A Docker engine that answers, or an error saying how to start one. Never a skip. */
-export async function dockerOrFail(): Promise<Docker> {
+/** A Docker engine that answers, or a DreamError saying how to start one. */
+export async function dockerOrFail(progress: Progress = () => undefined): Promise<Docker> {
   const docker = new Docker();
   try {
     const version = await docker.version();
     progress(`Docker engine ${version.Version} (API ${version.ApiVersion})`);
     return docker;
   } catch (err) {
-    throw new Error(
-      `Docker is not available (${err instanceof Error ? err.message : String(err)}); the worker-image tests need a running engine.\n` +
-        '  fix: apt-get install -y docker.io && dockerd >/tmp/dockerd.log 2>&1 & (then wait for /var/run/docker.sock), or set DOCKER_HOST.',
+    throw new DreamError(
+      'DOCKER_UNAVAILABLE',
+      `Docker is not available (${errorMessage(err)}).`,
+      'apt-get install -y docker.io && dockerd >/tmp/dockerd.log 2>&1 & (then wait for /var/run/docker.sock), or set DOCKER_HOST.',
     );
   }
 }
@@ -40,6 +49,7 @@ async function imageId(docker: Docker, name: string): Promise<string | undefined
 }
 
 function run(command: string, args: string[]): Promise<void> {
+  // The offline-base script prints its own progress lines.
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
@@ -48,11 +58,11 @@ function run(command: string, args: string[]): Promise<void> {
 }
 
 /** The base image's id; the offline base is built from this host's node when it is missing. */
-export async function ensureBaseImage(docker: Docker, name: string): Promise<string> {
+export async function ensureBaseImage(docker: Docker, name: string, progress: Progress): Promise<string> {
   const existing = await imageId(docker, name);
   if (existing) return existing;
-  if (name !== 'dreamos/node-base:local') {
-    throw new Error(`Base image ${name} is not present and no registry is reachable: pull it elsewhere, or unset DREAMOS_BASE_IMAGE to use the offline base.`);
+  if (name !== OFFLINE_BASE) {
+    throw new DreamError('BASE_IMAGE_MISSING', `Base image ${name} is not present and no registry is reachable.`, `Pull it elsewhere, or use the offline base (${OFFLINE_BASE}).`);
   }
   progress(`${name} is missing: building it with temporal-docker/build-offline-base.sh`);
   await run('bash', [OFFLINE_BASE_SCRIPT, name]);
@@ -114,17 +124,43 @@ interface BuildEvent {
   errorDetail?: { message?: string };
 }
 
+export interface WorkerImageOptions {
+  /** Base image (build argument). Default: the offline base, built from this host when missing. */
+  baseImage?: string;
+  /** Tag prefix; the content hash is appended. Default `dreamos/worker:build`. */
+  tagPrefix?: string;
+  /** Also tag the image with this name (e.g. `dreamos/worker:local`, what the backend runs). */
+  alsoTag?: string;
+  /** Who builds it (label): older images with the same value are removed. Default `dreamos`. */
+  builtBy?: string;
+  progress?: Progress;
+}
+
 /**
  * The worker image for the current build (dist/), reused when an image with the same content
- * hash exists, built with dockerode otherwise. Previous images this helper built are removed.
+ * hash exists, built with dockerode otherwise. Previous images of the same builder are removed.
+ * Returns the image id.
  */
-export async function ensureWorkerImage(docker: Docker, baseImage: string): Promise<string> {
+export async function ensureWorkerImage(docker: Docker, options: WorkerImageOptions = {}): Promise<string> {
+  const progress = options.progress ?? (() => undefined);
+  const baseImage = options.baseImage ?? OFFLINE_BASE;
+  const builtBy = options.builtBy ?? 'dreamos';
   if (!fs.existsSync(path.join(ROOT, 'dist', 'workflow-bundles', 'agents.js'))) {
-    throw new Error('dist/ is not built: run `npm run build` (npm test does it through its pretest step).');
+    throw new DreamError('BUILD_MISSING', 'dist/ is not built.', 'Run `npm run build` (npm start, npm test and npm run bench do it first).');
   }
-  const baseId = await ensureBaseImage(docker, baseImage);
+  const baseId = await ensureBaseImage(docker, baseImage, progress);
   const hash = contentHash(baseId);
-  const tag = `dreamos/worker:test-${hash}`;
+  const tag = `${options.tagPrefix ?? 'dreamos/worker:build'}-${hash}`;
+  const id = await buildUnlessPresent(docker, { tag, hash, baseImage, builtBy, progress });
+  if (options.alsoTag) {
+    const [repo, tagName] = options.alsoTag.split(':');
+    await docker.getImage(id).tag({ repo, tag: tagName ?? 'latest' });
+  }
+  return id;
+}
+
+async function buildUnlessPresent(docker: Docker, o: { tag: string; hash: string; baseImage: string; builtBy: string; progress: Progress }): Promise<string> {
+  const { tag, hash, baseImage, progress } = o;
   const found = await docker.listImages({ filters: { label: [`${CONTENT_HASH_LABEL}=${hash}`] } });
   if (found.length > 0) {
     progress(`reusing ${tag} (content hash ${hash})`);
@@ -136,7 +172,7 @@ export async function ensureWorkerImage(docker: Docker, baseImage: string): Prom
     t: tag,
     dockerfile: DOCKERFILE,
     buildargs: { BASE_IMAGE: baseImage },
-    labels: { [CONTENT_HASH_LABEL]: hash, [BUILT_BY_LABEL]: BUILT_BY },
+    labels: { [CONTENT_HASH_LABEL]: hash, [BUILT_BY_LABEL]: o.builtBy },
     rm: true,
     forcerm: true,
   });
@@ -156,17 +192,17 @@ export async function ensureWorkerImage(docker: Docker, baseImage: string): Prom
   });
   const id = (await imageId(docker, tag))!;
   progress(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  await removeOlderImages(docker, hash);
+  await removeOlderImages(docker, hash, o.builtBy, progress);
   return id;
 }
 
-async function removeOlderImages(docker: Docker, keepHash: string): Promise<void> {
-  const older = await docker.listImages({ filters: { label: [`${BUILT_BY_LABEL}=${BUILT_BY}`] } });
+async function removeOlderImages(docker: Docker, keepHash: string, builtBy: string, progress: Progress): Promise<void> {
+  const older = await docker.listImages({ filters: { label: [`${BUILT_BY_LABEL}=${builtBy}`] } });
   for (const image of older) {
     if (image.Labels?.[CONTENT_HASH_LABEL] === keepHash) continue;
     try {
       await docker.getImage(image.Id).remove({ force: false });
-      progress(`removed the outdated test image ${image.Id.slice(7, 19)}`);
+      progress(`removed the outdated image ${image.Id.slice(7, 19)}`);
     } catch {
       // Still used by a container someone else runs: leave it.
     }

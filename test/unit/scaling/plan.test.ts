@@ -1,0 +1,61 @@
+import { ObservedWorker, planProfile, workerHealth } from '../../../src/scaling/plan';
+import { DEFAULT_POLICY } from '../../../src/scaling/policy';
+import type { ScalerCarried, ScalerConfig } from '../../../src/contracts/scaler';
+import { limitsError, planTick } from '../../../workflows/scaler/tick';
+
+const worker = (seq: number, state: ObservedWorker['state'] = 'running', startedAt = 0): ObservedWorker => ({ name: `s-std-${seq}`, profile: 'std', seq, state, startedAt });
+const STALE_MS = 60_000;
+
+describe('workerHealth: which workers are dead and why', () => {
+  test.each<[string, ObservedWorker, string[], number, string | undefined]>([
+    ['a polling worker is live', worker(1), ['s-std-1/agents'], 120_000, undefined],
+    ['an exited one is dead', worker(1, 'exited'), ['s-std-1/agents'], 1_000, 'exited'],
+    ['an unhealthy one (stale heartbeat file) is dead', worker(1, 'unhealthy'), ['s-std-1/agents'], 1_000, 'missing heartbeats'],
+    ['a new one not polling yet is live', worker(1, 'starting'), [], 10_000, undefined],
+    ['one up past the stale window and not polling is dead', worker(1), [], 120_000, 'not polling'],
+  ])('%s', (_name, w, pollers, now, cause) => {
+    const health = workerHealth([w], new Set(pollers), new Set(), now, STALE_MS);
+    expect(health.dead.map((d) => d.cause)[0]).toBe(cause);
+    expect(health.live.get('std')?.length ?? 0).toBe(cause ? 0 : 1);
+  });
+
+  test('a draining worker is neither live nor dead', () => {
+    const health = workerHealth([worker(1, 'exited')], new Set(), new Set(['s-std-1']), 0, STALE_MS);
+    expect({ live: health.live.size, dead: health.dead.length }).toEqual({ live: 0, dead: 0 });
+  });
+});
+
+describe('planProfile: names to start, newest drained first', () => {
+  const decision = (desired: number) => ({ profile: 'std', current: 2, recommended: desired, desired, demandSlots: 0, reason: 'backlog' as const, memory: { recent: [] } });
+
+  test('starts continue the sequence', () => {
+    expect(planProfile('s', decision(4), [worker(1), worker(2)], 7)).toEqual({ start: [{ name: 's-std-7', seq: 7 }, { name: 's-std-8', seq: 8 }], drain: [], nextSeq: 9 });
+  });
+
+  test('drains take the newest', () => {
+    expect(planProfile('s', decision(1), [worker(1), worker(5), worker(3)], 6)).toEqual({ start: [], drain: ['s-std-5', 's-std-3'], nextSeq: 6 });
+  });
+});
+
+describe('planTick', () => {
+  const profile = { name: 'std', taskQueue: 'q', slots: { activities: 2, workflowTasks: 4 }, resources: { cpus: 1, memoryMb: 256 } };
+  const config: ScalerConfig = { swarmId: 's', profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 3, maxWorkers: 4 } }], intervalMs: 1_000, shutdownGraceSeconds: 5, pollerStaleMs: STALE_MS, ticksPerRun: 10 };
+  const state: ScalerCarried = { tick: 3, nextSeq: 1, memory: {}, limits: { std: { minWorkers: 3, maxWorkers: 4 } }, known: [] };
+  const queue = { activityBacklog: 0, workflowBacklog: 0, openTasks: 0, backlogAgeMs: 0, addRate: 0, dispatchRate: 0, pollers: ['s-std-4/agents', 's-std-9/agents'] };
+
+  test('after a restart: adopts what it finds, replaces the dead one, continues the sequence past all', () => {
+    const workers = [worker(4), worker(9), worker(6, 'exited')].map((w) => ({ ...w, swarmId: 's', queue: 'q', ref: w.name }));
+    const observed = { at: 1_000, queues: { std: queue }, workers };
+    const plan = planTick(config, state, observed, new Set(), 1_000, 'run1');
+    expect({ remove: plan.remove, start: plan.start.map((w) => w.name), drain: plan.drain }).toEqual({ remove: ['s-std-6'], start: ['s-std-10'], drain: [] });
+    expect(plan.events[0]).toMatchObject({ key: 'run1#3#std', current: 3, desired: 3, actual: 3, adopted: ['s-std-4', 's-std-9', 's-std-6'], dead: ['s-std-6 (exited)'] });
+    expect(plan.next).toMatchObject({ tick: 4, nextSeq: 11, known: ['s-std-4', 's-std-9', 's-std-10'] });
+  });
+
+  test('limits are checked like the update validator does', () => {
+    expect(limitsError({ minWorkers: 5 }, state.limits)).toBe('minWorkers: 5 exceeds maxWorkers 4 for profile std');
+    expect(limitsError({ profile: 'gpu', maxWorkers: 1 }, state.limits)).toBe('profile: no profile gpu; known: std');
+    expect(limitsError({ maxWorkers: 1.5 }, state.limits)).toBe('maxWorkers: must be an integer from 0 to 1000');
+    expect(limitsError({ minWorkers: 0, maxWorkers: 0 }, state.limits)).toBeUndefined();
+  });
+});

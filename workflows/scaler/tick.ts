@@ -1,0 +1,109 @@
+import type { ObserveResult, ReconcileInput } from '../../activities/scaling';
+import type { QueueObservation, ScalerCarried, ScalerConfig, ScalerStatus } from '../../src/contracts/scaler';
+import type { ScalingEvent } from '../../src/scaling/events';
+import { decideAll, ProfileDecision } from '../../src/scaling/policy';
+import { planProfile, workerHealth } from '../../src/scaling/plan';
+
+/** What one tick does, decided from one observation: plain data the workflow loop acts on. */
+export interface TickPlan {
+  decisions: ProfileDecision[];
+  /** Dead workers to remove, workers to start (both through reconcileWorkers). */
+  remove: string[];
+  start: ReconcileInput['start'];
+  /** Surplus workers to drain in the background. */
+  drain: string[];
+  events: ScalingEvent[];
+  /** The carried state after this tick. */
+  next: ScalerCarried;
+}
+
+/**
+ * Sorts workers into live and dead, lets the policy decide per profile (dead workers count, so
+ * they are replaced one for one), and names the workers to start and drain. Pure.
+ */
+export function planTick(config: ScalerConfig, state: ScalerCarried, observed: ObserveResult, draining: ReadonlySet<string>, now: number, eventKey: string): TickPlan {
+  const known = new Set(state.known);
+  // A restarted scaler (or host) continues the sequence past every worker it finds.
+  let nextSeq = Math.max(state.nextSeq, ...observed.workers.map((w) => w.seq + 1));
+  const pollers = new Set(Object.values(observed.queues).flatMap((q) => q.pollers));
+  const health = workerHealth(observed.workers, pollers, draining, observed.at, config.pollerStaleMs);
+  const deadOf = (profile: string) => health.dead.filter((d) => d.worker.profile === profile);
+  const decisions = decideAll(
+    config.profiles.map(({ profile, policy }) => ({
+      profile,
+      policy: { ...policy, ...state.limits[profile.name] },
+      load: observed.queues[profile.name],
+      current: (health.live.get(profile.name)?.length ?? 0) + deadOf(profile.name).length,
+      memory: state.memory[profile.name] ?? { recent: [] },
+    })),
+    now,
+  );
+  const plan: TickPlan = { decisions, remove: health.dead.map((d) => d.worker.name), start: [], drain: [], events: [], next: { ...state, memory: { ...state.memory } } };
+  for (const [i, decision] of decisions.entries()) {
+    const { profile } = config.profiles[i];
+    const live = health.live.get(profile.name) ?? [];
+    const profilePlan = planProfile(config.swarmId, decision, live, nextSeq);
+    nextSeq = profilePlan.nextSeq;
+    plan.next.memory[profile.name] = decision.memory;
+    plan.start.push(...profilePlan.start.map((w) => ({ ...w, profile })));
+    plan.drain.push(...profilePlan.drain);
+    plan.events.push({
+      ...loadOf(observed.queues[profile.name]),
+      key: `${eventKey}#${state.tick}#${profile.name}`,
+      at: now,
+      swarmId: config.swarmId,
+      profile: profile.name,
+      queue: profile.taskQueue,
+      current: decision.current,
+      desired: decision.desired,
+      actual: live.length + profilePlan.start.length - profilePlan.drain.length,
+      reason: decision.reason,
+      started: profilePlan.start.map((w) => w.name),
+      drained: profilePlan.drain,
+      dead: deadOf(profile.name).map((d) => `${d.worker.name} (${d.cause})`),
+      adopted: observed.workers.filter((w) => w.profile === profile.name && !known.has(w.name)).map((w) => w.name),
+    });
+  }
+  const seen = [...observed.workers.map((w) => w.name), ...plan.start.map((w) => w.name)];
+  plan.next = { ...plan.next, tick: state.tick + 1, nextSeq, known: [...new Set(seen)].filter((n) => !plan.remove.includes(n)) };
+  return plan;
+}
+
+function loadOf(q: QueueObservation) {
+  return {
+    activityBacklog: q.activityBacklog,
+    workflowBacklog: q.workflowBacklog,
+    openTasks: q.openTasks,
+    backlogAgeMs: q.backlogAgeMs,
+    addRate: q.addRate,
+    dispatchRate: q.dispatchRate,
+    pollers: q.pollers.length,
+  };
+}
+
+/** The `scalerState` query's answer after a tick. */
+export function statusOf(config: ScalerConfig, state: ScalerCarried, decisions: ProfileDecision[], observed: ObserveResult, draining: ReadonlySet<string>): ScalerStatus {
+  return {
+    swarmId: config.swarmId,
+    tick: state.tick,
+    limits: state.limits,
+    decisions,
+    observations: observed.queues,
+    workers: observed.workers.map((w) => ({ name: w.name, profile: w.profile, state: w.state, draining: draining.has(w.name) })),
+  };
+}
+
+/** Why a `setLimits` change is refused (the update's validator), or undefined when it is valid. */
+export function limitsError(change: { profile?: string; minWorkers?: number; maxWorkers?: number }, limits: ScalerCarried['limits']): string | undefined {
+  if (change.profile !== undefined && !(change.profile in limits)) return `profile: no profile ${change.profile}; known: ${Object.keys(limits).join(', ')}`;
+  for (const field of ['minWorkers', 'maxWorkers'] as const) {
+    const value = change[field];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 1000)) return `${field}: must be an integer from 0 to 1000`;
+  }
+  for (const name of change.profile ? [change.profile] : Object.keys(limits)) {
+    const min = change.minWorkers ?? limits[name].minWorkers;
+    const max = change.maxWorkers ?? limits[name].maxWorkers;
+    if (min > max) return `minWorkers: ${min} exceeds maxWorkers ${max} for profile ${name}`;
+  }
+  return undefined;
+}

@@ -32,6 +32,8 @@ const IDLE_WINDOW_MS = 5_000;
 const PROFILE: Omit<WorkerProfile, 'taskQueue'> = { name: 'bench', slots: { activities: 5, workflowTasks: 10 }, resources: { cpus: 1, memoryMb: 512 } };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long each fixed pool took from its start to every worker polling (for the README). */
+const startupMs: number[] = [];
 
 interface ArmResult {
   completionMs: number;
@@ -109,10 +111,14 @@ async function fixedPool(client: Client, backend: WorkerBackend, address: string
     for (const [i, name] of names.entries()) {
       await backend.start({ name, seq: i + 1, swarmId, profile, temporalAddress: address, namespace: 'default', env: benchWorkerEnv(backend), shutdownGraceSeconds: 5 });
     }
+    const starting = Date.now();
     await waitUntil(async () => {
       const seen = await pollers(client, profile.taskQueue);
       return names.every((n) => seen.has(pollerIdentity(n)));
-    }, 60_000, `${size} polling workers`);
+    }, 180_000, `${size} polling workers (their states: ${JSON.stringify(await backend.list(swarmId))})`).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nlast lines of ${names[0]}:\n${await backend.logs(names[0], 20).catch(() => '(none)')}`);
+    });
+    startupMs.push(Date.now() - starting);
     const count = sampler(backend, swarmId);
     const leadIn = Date.now();
     await sleep(LEAD_IN_MS);
@@ -224,6 +230,7 @@ export const scalingBenchmark: Benchmark = {
         peakWorkers: auto.peakWorkers,
         firstScaleUpMs: auto.firstScaleUpMs ?? -1,
         loadAverage1m: round(os.loadavg()[0], 1),
+        fixedPoolStartupMs: startupMs.join(' / '),
       };
       const metrics: Metric[] = [
         { name: 'scaling.burstToExtraWorkerMs', value: auto.firstExtraWorkerMs ?? Number.NaN, unit: 'ms', baseline: null, target: '< 5000', details },

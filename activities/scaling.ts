@@ -10,8 +10,11 @@ const WORKFLOW_TASKS = 1;
 const ACTIVITY_TASKS = 2;
 const KIND_NORMAL = 1;
 
-/** Model settings a worker needs, forwarded from the control worker's environment (never via history). */
-const FORWARDED_ENV = /^(DREAMOS_MODEL|DREAMOS_SIM_|OPENAI_API_KEY$|DREAMOS_LOG_LEVEL$|DREAMOS_WORKFLOW_BUNDLES$)/;
+/**
+ * Model and connection settings a worker needs, forwarded from the control worker's environment
+ * (never via history). TLS files must exist at the same paths where the worker runs.
+ */
+const FORWARDED_ENV = /^(DREAMOS_MODEL|DREAMOS_SIM_|OPENAI_API_KEY$|DREAMOS_LOG_LEVEL$|DREAMOS_WORKFLOW_BUNDLES$|TEMPORAL_TLS|TEMPORAL_API_KEY$)/;
 
 export interface ScalingActivityDeps {
   backend: WorkerBackend;

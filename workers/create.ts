@@ -14,6 +14,7 @@ import { TASK_QUEUES, TaskQueueRole } from '../src/contracts/task-queues';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
 import { createAnalyticsActivities } from '../activities/analytics';
+import { createMissionActivities } from '../activities/mission';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -85,7 +86,7 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     store.close();
   };
   try {
-    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store) };
+    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createMissionActivities(store, memory) };
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options, temporal } = deps.config;

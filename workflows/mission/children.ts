@@ -25,14 +25,15 @@ export type ChildOutcome =
  *   children to cancel (TERMINATE would lose their last failure events; ABANDON would leak them);
  * - cancellationType WAIT_CANCELLATION_COMPLETED: a cancelled mission (or a child past its
  *   deadline) waits until the child has really stopped, so its report never lists a running child;
- * - the child's deadline is a cancellable scope with a timeout: past it the child is cancelled and
+ * - the child's deadline is a cancellable scope with a timeout (cancelled with the mission too): past it the child is cancelled and
  *   its end is `timed-out`, which the supervisor handles like an escalation.
  * `stopping()` tells a cancellation of the mission apart from the child's own deadline.
  */
 export async function runChild(input: AgentTaskInput, deadlineMs: number, stopping: () => boolean, onStarted: (workflowId: string) => void): Promise<ChildOutcome> {
   const options = agentTaskStartOptions(input.spec, input);
+  const deadline = new CancellationScope({ cancellable: true, timeout: deadlineMs });
   try {
-    return await CancellationScope.withTimeout(deadlineMs, async () => {
+    return await deadline.run(async () => {
       const handle = await startChild<(input: AgentTaskInput) => Promise<AgentTaskResult>>(AGENT_TASK_WORKFLOW, {
         ...options,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -43,6 +44,8 @@ export async function runChild(input: AgentTaskInput, deadlineMs: number, stoppi
     });
   } catch (err) {
     if (stopping()) throw err;
+    // Past its deadline the child was cancelled; whatever it ended with then, it did not answer in time.
+    if (deadline.consideredCancelled) return { kind: 'timed-out', workflowId: options.workflowId, message: `no answer within ${deadlineMs} ms: cancelled` };
     return classify(err, options.workflowId);
   }
 }

@@ -171,7 +171,8 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
 
   async function startRun(node: TaskNode): Promise<ChildOutcome> {
     node.state = 'waiting';
-    await condition(() => running < input.maxConcurrentTasks);
+    // Conditions that hold in the same activation all resolve: re-check before taking the slot.
+    while (running >= input.maxConcurrentTasks) await condition(() => running < input.maxConcurrentTasks);
     running += 1;
     peakRunning = Math.max(peakRunning, running);
     node.runs += 1;

@@ -110,8 +110,10 @@ describe('mission: a person decides', () => {
     const asked = await waitForGraph(handle, (g) => g.pending.length > 0);
     expect(asked.pending[0]).toMatchObject({ taskId: 'hard', allowed: ['reassign', 'retry', 'abandon'], fallback: 'abandon' });
     expect(asked.tasks[0].state).toBe('asking');
-    const details = (await handle.describe()).raw.executionConfig?.userMetadata?.details;
-    expect(details).toBeDefined();
+    // What the Web UI shows as the run's current details.
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toContain(`Waiting for a decision on hard`);
+    expect(metadata.currentDetails).toContain(`dreamos mission decide ${input.missionId} hard <reassign|retry|abandon>`);
 
     const unknown = await sendDecision(env.client, input.missionId, { taskId: 'nope', decision: 'abandon' }).catch((err: WorkflowUpdateFailedError) => err);
     expect((unknown as WorkflowUpdateFailedError).cause?.message).toMatch(/unknown task "nope"/);

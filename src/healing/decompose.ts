@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { OUTPUT_SCHEMAS, OutputSchemaName } from './output-schemas';
+import { outputSchema, OutputSchemaName } from './output-schemas';
 import { stepMessages, StepPromptInput } from './prompt';
 import type { RepairPlan, SubStep } from './strategies';
 import { parseAndCheck, Validation, validateOutput } from './validate';
 
 /** The top-level fields of an output schema, in schema order. */
 export function outputFields(schema: OutputSchemaName): string[] {
-  return Object.keys(OUTPUT_SCHEMAS[schema].shape);
+  return Object.keys(outputSchema(schema).shape);
 }
 
 /** Decomposing needs at least two fields: one sub-step for one field is the step itself. */
@@ -15,7 +15,7 @@ export function canDecompose(schema: OutputSchemaName): boolean {
 }
 
 function fieldSchema(schema: OutputSchemaName, field: string): z.ZodType | undefined {
-  const shape: Record<string, z.ZodType> = OUTPUT_SCHEMAS[schema].shape;
+  const shape: Record<string, z.ZodType> = outputSchema(schema).shape;
   return Object.prototype.hasOwnProperty.call(shape, field) ? shape[field] : undefined;
 }
 

@@ -1,8 +1,7 @@
-import type { z } from 'zod';
-import { OUTPUT_SCHEMAS, OutputSchemaName } from './output-schemas';
+import type { OutputOf, OutputSchemaName } from './output-schemas';
 
 /** The value an output schema accepts. */
-export type OutputOf<K extends OutputSchemaName> = z.infer<(typeof OUTPUT_SCHEMAS)[K]>;
+export type { OutputOf } from './output-schemas';
 
 /**
  * One worked example per output schema, shown to the model when a step is regenerated.

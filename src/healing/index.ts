@@ -1,5 +1,5 @@
 /** The healer's pure core: everything here is deterministic and safe to import from workflow code. */
-export { OUTPUT_SCHEMAS, OUTPUT_SCHEMA_NAMES, describeOutputSchema, isOutputSchemaName } from './output-schemas';
+export { OUTPUT_SCHEMA_NAMES, describeOutputSchema, isOutputSchemaName, outputSchema } from './output-schemas';
 export type { OutputSchemaName } from './output-schemas';
 export { validateOutput } from './validate';
 export type { OutputFaultKind, Validation } from './validate';

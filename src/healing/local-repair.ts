@@ -1,6 +1,6 @@
 import { coerceOnce } from './coerce';
 import { extractObject, removeTrailingCommas, stripCodeFence } from './json-text';
-import { OUTPUT_SCHEMAS, OutputSchemaName } from './output-schemas';
+import { outputSchema, OutputSchemaName } from './output-schemas';
 import { validateOutput } from './validate';
 
 /** A model answer repaired without a model call. */
@@ -53,7 +53,7 @@ export function repairLocally(raw: string, schema: OutputSchemaName): LocalRepai
 
   let coercions = 0;
   for (let pass = 0; pass < MAX_COERCION_PASSES; pass++) {
-    const done = coerceOnce(OUTPUT_SCHEMAS[schema], json);
+    const done = coerceOnce(outputSchema(schema), json);
     if (done.length === 0) break;
     changes.push(...done);
     coercions += done.length;

@@ -2,11 +2,14 @@ import { z } from 'zod';
 
 /**
  * The output schemas an agent task can name (`outputSchema` in a task file).
- * Pure and deterministic: imported by workflow code to validate model answers.
+ * Pure and deterministic: imported by workflow code to validate model answers. The schema objects
+ * stay private to this module and are reached through `outputSchema()`: workers preload this
+ * module into the workflow sandbox, where every exported object is frozen, and zod schemas
+ * define their methods lazily on first use.
  */
 const confidence = z.number().min(0).max(1);
 
-export const OUTPUT_SCHEMAS = {
+const OUTPUT_SCHEMAS = {
   research: z.object({
     findings: z.array(z.object({ claim: z.string().min(3), evidence: z.string().min(3), confidence })).min(1).max(8),
     openQuestions: z.array(z.string()).max(8),
@@ -39,13 +42,26 @@ export const OUTPUT_SCHEMAS = {
 } as const;
 
 export type OutputSchemaName = keyof typeof OUTPUT_SCHEMAS;
+/** The value a valid answer of schema `K` parses to. */
+export type OutputOf<K extends OutputSchemaName> = z.infer<(typeof OUTPUT_SCHEMAS)[K]>;
 export const OUTPUT_SCHEMA_NAMES = Object.keys(OUTPUT_SCHEMAS) as OutputSchemaName[];
 
 export function isOutputSchemaName(name: string): name is OutputSchemaName {
   return Object.prototype.hasOwnProperty.call(OUTPUT_SCHEMAS, name);
 }
 
-/** The JSON Schema text given to the model, so it knows the expected shape. */
+export function outputSchema<K extends OutputSchemaName>(name: K): (typeof OUTPUT_SCHEMAS)[K] {
+  return OUTPUT_SCHEMAS[name];
+}
+
+const descriptions = new Map<OutputSchemaName, string>();
+
+/** The JSON Schema text given to the model, so it knows the expected shape. Computed once per schema. */
 export function describeOutputSchema(name: OutputSchemaName): string {
-  return JSON.stringify(z.toJSONSchema(OUTPUT_SCHEMAS[name]));
+  let text = descriptions.get(name);
+  if (text === undefined) {
+    text = JSON.stringify(z.toJSONSchema(OUTPUT_SCHEMAS[name]));
+    descriptions.set(name, text);
+  }
+  return text;
 }

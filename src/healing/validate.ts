@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { OUTPUT_SCHEMAS, OutputSchemaName } from './output-schemas';
+import { outputSchema, OutputSchemaName } from './output-schemas';
 
 /** How a model answer failed validation: each kind is its own failure class in analytics. */
 export type OutputFaultKind = 'empty-answer' | 'malformed-json' | 'schema-violation';
@@ -26,5 +26,5 @@ export function parseAndCheck(schema: z.ZodType, raw: string): Validation {
 
 /** Parses and validates a raw model answer against a named output schema. Pure. */
 export function validateOutput(schema: OutputSchemaName, raw: string): Validation {
-  return parseAndCheck(OUTPUT_SCHEMAS[schema], raw);
+  return parseAndCheck(outputSchema(schema), raw);
 }

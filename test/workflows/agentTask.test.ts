@@ -1,7 +1,7 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { startAgentTask } from '../../src/missions/client';
-import { OUTPUT_SCHEMAS } from '../../src/healing/output-schemas';
+import { outputSchema } from '../../src/healing/output-schemas';
 import { checkpointsQuery, EscalationContext, PromptInput, stateQuery } from '../../src/contracts/agent-task';
 import { promptInputs } from '../helpers/history';
 import { ROLLBACK_AT_STEP_2, taskSpec, useTestWorkers } from '../helpers/temporal';
@@ -15,7 +15,7 @@ describe('agentTask on a real Temporal server', () => {
     const result = await handle.result();
 
     expect(result.outputs).toHaveLength(3);
-    for (const output of result.outputs) expect(OUTPUT_SCHEMAS.strategy.safeParse(output).success).toBe(true);
+    for (const output of result.outputs) expect(outputSchema('strategy').safeParse(output).success).toBe(true);
     expect(result).toMatchObject({ attempts: 3, healAttempts: 0, rollbacks: 0, runs: 1 });
     const checkpoints = await handle.query(checkpointsQuery);
     expect(checkpoints.map((c) => c.id)).toEqual(['cp-0', 'cp-1', 'cp-2', 'cp-3']);

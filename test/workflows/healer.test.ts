@@ -2,7 +2,7 @@ import { Client, WorkflowFailedError, WorkflowHandle } from '@temporalio/client'
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { FailureEvent } from '../../src/contracts/failure-events';
 import { FailureStore } from '../../src/analytics/store';
-import { OUTPUT_SCHEMAS } from '../../src/healing/output-schemas';
+import { outputSchema } from '../../src/healing/output-schemas';
 import { rungOf, StrategyName } from '../../src/healing/strategies';
 import { SimModel } from '../../src/llm/sim';
 import { startAgentTask } from '../../src/missions/client';
@@ -142,7 +142,7 @@ describe('Prompt Healer on a real Temporal server', () => {
         expect(calls).toHaveLength(1);
         expect(localRepairs[0].outcome).toBe('healed');
         // Nothing invented: the output is the object the model wrote.
-        expect(results[i].outputs).toEqual([OUTPUT_SCHEMAS.research.parse(whole)]);
+        expect(results[i].outputs).toEqual([outputSchema('research').parse(whole)]);
         expect(results[i]).toMatchObject({ attempts: 1, healAttempts: 1 });
       } else {
         truncated += 1;
@@ -201,7 +201,7 @@ describe('Prompt Healer on a real Temporal server', () => {
     const results = await Promise.all(handles.map((h) => h.result()));
     for (const result of results) {
       expect(result.outputs).toHaveLength(2);
-      for (const output of result.outputs) expect(OUTPUT_SCHEMAS.research.safeParse(output).success).toBe(true);
+      for (const output of result.outputs) expect(outputSchema('research').safeParse(output).success).toBe(true);
     }
 
     const events = handles.flatMap((h) => storedEvents(workers.analyticsFile, h.workflowId));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WORKED_EXAMPLES } from '../../../src/healing/examples';
 import { assembleSubSteps, canDecompose, decompose, outputFields, validateSubStep } from '../../../src/healing/decompose';
-import { OUTPUT_SCHEMA_NAMES, OUTPUT_SCHEMAS } from '../../../src/healing/output-schemas';
+import { OUTPUT_SCHEMA_NAMES, outputSchema } from '../../../src/healing/output-schemas';
 import type { StepPromptInput } from '../../../src/healing/prompt';
 
 function stepInput(overrides: Partial<StepPromptInput> = {}): StepPromptInput {
@@ -36,7 +36,7 @@ describe('decompose', () => {
     const system = kpis?.messages[0].content ?? '';
 
     expect(system).toContain('Answer with one JSON object of the form { "kpis": ... } and nothing else');
-    expect(system).toContain(JSON.stringify(z.toJSONSchema(OUTPUT_SCHEMAS.strategy.shape.kpis)));
+    expect(system).toContain(JSON.stringify(z.toJSONSchema(outputSchema('strategy').shape.kpis)));
     expect(system).not.toContain('positioning');
   });
 

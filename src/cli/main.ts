@@ -7,13 +7,14 @@ import { controlCommands, historyCommand, statusCommand } from './inspect';
 import { workerCommand } from './worker';
 import { analyticsCommand } from './analytics';
 import { memoryCommand } from './memory';
+import { missionCommand } from './mission';
 
 function program(): Command {
   const root = new Command('dreamos')
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), missionCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

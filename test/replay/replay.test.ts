@@ -34,6 +34,9 @@ describe('replay of recorded histories', () => {
         'agentTask-v5-rollback-with-memory',
         'agentTask-v5-healed-by-ladder',
         'agentTask-v6-rollback-forgets-facts',
+        // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline.
+        'mission-supervised',
+        'mission-person-default-abandon',
       ]),
     );
   });

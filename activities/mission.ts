@@ -2,7 +2,7 @@ import type { EscalationContext } from '../src/contracts/agent-task';
 import type { FailureClass } from '../src/contracts/failure-taxonomy';
 import type { FailureStore } from '../src/analytics/store';
 import type { SQLiteMemory } from '../src/memory';
-import { clipJson } from '../src/missions/text';
+import { clipJson } from '../workflows/mission/text';
 
 export interface GatherContextInput {
   missionId: string;

@@ -34,10 +34,9 @@ export async function startBenchServer(): Promise<BenchServer> {
 }
 
 /**
- * The bench's workflows (agentTask and the bare baseline), or with `bareOnly` the bare baseline
- * alone: every workflow start evaluates all the bundle's modules, so a bare workflow bundled with
- * agentTask also pays for agentTask's (zod, the healer).
+ * The bench's workflows (agentTask and the bare baseline, with the pure modules preloaded as the
+ * workers' bundles have them), or with `bareOnly` the bare baseline alone in its bundle.
  */
 export async function benchBundle(options: { bareOnly?: boolean } = {}): Promise<string> {
-  return bundleCode(require.resolve(options.bareOnly ? './bare-step' : './workflows'));
+  return options.bareOnly ? bundleCode(require.resolve('./bare-step')) : bundleCode(require.resolve('./workflows'), { preload: true });
 }

@@ -5,7 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadConfig } from '../src/config';
-import { outcomeOf, startAgentTask } from '../src/missions/client';
+import { AgentTaskHandle, outcomeOf, startAgentTask } from '../src/missions/client';
+import { amendGoalUpdate, hintSignal, pauseSignal, resumeSignal, stateQuery } from '../src/contracts/agent-task';
 import { resolveTemporalCli } from '../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { parseMissionDocument, parseTaskDocument } from '../src/tasks/load';
@@ -15,9 +16,12 @@ import { bundleWorkflows } from './bundle-workflows';
 
 /**
  * Records the histories replayed by test/replay: real runs of representative tasks on a real
- * dev server. Rerun (`node dist/scripts/record-histories.js`) when adding scenarios; never to
- * paper over a replay failure (existing files are kept) — that failure means a workflow change needs `patched()`.
+ * dev server. Rerun (`node dist/scripts/record-histories.js`) when adding scenarios or releasing a
+ * workflow change (bump RELEASE); never to paper over a replay failure (existing files are kept):
+ * that failure means a workflow change needs `patched()`. See README, "Workflow versioning".
  */
+const RELEASE = 'v7';
+
 /** Step 2 of 3 fails until the task has rolled back to cp-0, which drops the completed step 1. */
 const rollbackAtStep2 = (fault: string) => ({
   steps: 3,
@@ -25,49 +29,52 @@ const rollbackAtStep2 = (fault: string) => ({
   budget: { maxConsecutiveFailures: 2 },
   model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 3', unlessPromptIncludes: 'Resumed from checkpoint', fault }] } },
 });
-/** Random faults on most answers, so local repair and several rungs of the ladder run. */
-const ladder = (steps: number) => ({
-  steps,
-  model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } },
-});
-/** Every answer empty: the budget runs out and the task escalates. */
-const escalated = {
-  steps: 1,
-  budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 },
-  model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
-};
 
-const SCENARIOS: Record<string, object> = {
-  'happy-path': { steps: 3, outputSchema: 'strategy' },
-  'healed-by-reask': {
-    steps: 2,
-    model: { sim: { rules: [{ whenPromptIncludes: 'Step 1 of 2', unlessPromptIncludes: 'rejected by validation', fault: 'schema-violation' }] } },
+/** The model call fails for good (after Temporal's retries) until a rollback note is in the prompt. */
+const failingCallOnce = (fault: 'rate-limit' | 'hang') => ({
+  steps: 1,
+  budget: { maxConsecutiveFailures: 1 },
+  timeouts: { promptMs: 1_000, heartbeatMs: 1_000 },
+  model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', unlessPromptIncludes: 'Resumed from checkpoint', fault }] } },
+});
+
+interface Scenario {
+  fields: object;
+  /** What a client does while the task runs (signals, updates). */
+  drive?(handle: AgentTaskHandle): Promise<void>;
+}
+
+/** Pauses the task, leaves a hint, amends its goal while paused, then resumes it. */
+async function pauseHintAmendResume(handle: AgentTaskHandle): Promise<void> {
+  await handle.signal(pauseSignal);
+  while ((await handle.query(stateQuery)).status !== 'paused') await new Promise((r) => setTimeout(r, 100));
+  await handle.signal(hintSignal, 'Cite one source per finding.');
+  await handle.executeUpdate(amendGoalUpdate, { args: ['Map the market for agent reliability tooling in Europe'] });
+  await handle.signal(resumeSignal);
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  'rollback-with-memory': { fields: rollbackAtStep2('empty-answer') },
+  'healed-by-ladder': {
+    fields: { steps: 3, model: { temperature: 0.6, fallbacks: ['sim-large'], sim: { faults: { malformedJson: 0.3, schemaViolation: 0.3, emptyAnswer: 0.2 } } } },
   },
-  'rollback-then-complete': rollbackAtStep2('malformed-json'),
-  escalated,
-  // Since the nexus-memory-analytics-healer patch: memory, failure events, the strategy ladder.
-  'v2-healed-by-ladder': ladder(3),
-  'v2-rollback-with-memory': rollbackAtStep2('empty-answer'),
-  'v2-escalated': escalated,
-  // Since the memory-marks-by-tag patch: memory checkpoints marked by tagged writes.
-  'v3-rollback-with-tag-marks': rollbackAtStep2('empty-answer'),
-  'v3-healed-by-ladder': ladder(3),
-  // Since the lean-publish patch: no search-attribute upsert at start or after the last step.
-  'v4-ladder-then-escalated': ladder(2),
-  // Since the agent-task-v5 patch: one patch marker stands for the three before it.
-  'v5-rollback-with-memory': rollbackAtStep2('empty-answer'),
-  'v5-healed-by-ladder': ladder(3),
-  // Since the forget-dropped-facts patch: a rollback that drops a completed step deletes its mission fact.
-  'v6-rollback-forgets-facts': rollbackAtStep2('empty-answer'),
+  escalated: {
+    fields: { steps: 1, budget: { maxAttempts: 4, maxConsecutiveFailures: 2, maxRollbacks: 1 }, model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } } },
+  },
+  'signals-and-update': { fields: { steps: 3, model: { sim: { latencyMs: 1_500 } } }, drive: pauseHintAmendResume },
+  'continued-as-new': { fields: { steps: 8, continueAsNewAfterEvents: 50 } },
+  'model-call-failed': { fields: failingCallOnce('rate-limit') },
+  'model-call-timed-out': { fields: failingCallOnce('hang') },
 };
 
 /** Missions: dependencies, a reassignment, a split, a retry after an outage, a person's default at the deadline. */
 const escalateFast = { maxConsecutiveFailures: 1, maxRollbacks: 0 };
+const missionDefaults = { role: 'researcher', outputSchema: 'answer', timeouts: { promptMs: 10_000, heartbeatMs: 3_000 } };
 const MISSION_SCENARIOS: Record<string, object> = {
-  'supervised': {
+  supervised: {
     maxConcurrentTasks: 2,
     supervision: { askPerson: 'never', retryBackoffMs: 500, reassignTo: [{ role: 'senior' }] },
-    defaults: { role: 'researcher', outputSchema: 'answer', timeouts: { promptMs: 10_000, heartbeatMs: 3_000 } },
+    defaults: missionDefaults,
     tasks: [
       { taskId: 'facts', goal: 'Collect the facts' },
       { taskId: 'draft', role: 'junior', goal: 'Draft from the facts', dependsOn: ['facts'], steps: 2, budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 2', unlessPromptIncludes: 'You are the senior agent', fault: 'empty-answer' }] } } },
@@ -77,7 +84,7 @@ const MISSION_SCENARIOS: Record<string, object> = {
   },
   'person-default-abandon': {
     supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon' },
-    defaults: { role: 'researcher', outputSchema: 'answer', timeouts: { promptMs: 10_000, heartbeatMs: 3_000 } },
+    defaults: missionDefaults,
     tasks: [
       { taskId: 'root', role: 'junior', goal: 'Start', budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'You are the junior agent', fault: 'empty-answer' }] } } },
       { taskId: 'leaf', goal: 'Continue', dependsOn: ['root'] },
@@ -99,32 +106,34 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DREAMOS_MODEL_PROVIDER: 'sim' });
   const binary = resolveTemporalCli({ explicitPath: config.temporal.cliPath, toolsDir: path.join(config.home, 'tools') });
   const server = await startDevServer({ binary, port: await freePort() });
-  const bundle = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-${process.pid}.js`));
+  const bundles = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-bundles-${process.pid}`));
   const connection = await NativeConnection.connect({ address: server.address });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-record-'));
   const workers = await runWorkers(['agents', 'nexus', 'control'], {
     connection,
     namespace: 'default',
     config,
-    workflowBundlePath: bundle,
+    workflowBundles: bundles,
     memoryFile: path.join(home, 'memory.db'),
     analyticsFile: path.join(home, 'analytics.db'),
     dashboard: false,
   });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   try {
-    for (const [name, fields] of Object.entries(SCENARIOS)) {
-      const file = path.join(outDir, `agentTask-${name}.json`);
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      const file = path.join(outDir, `agentTask-${RELEASE}-${name}.json`);
       if (!selected(file)) continue;
       // A recorded history stands for the code that made it: never overwrite one.
       if (fs.existsSync(file)) {
         console.log(`kept ${name}: already recorded`);
         continue;
       }
-      const [spec] = parseTaskDocument({ taskId: name, missionId: 'replay', role: 'researcher', goal: 'Map the market for agent reliability tooling', outputSchema: 'research', ...fields });
+      const [spec] = parseTaskDocument({ taskId: `${RELEASE}-${name}`, missionId: 'replay', role: 'researcher', goal: 'Map the market for agent reliability tooling', outputSchema: 'research', ...scenario.fields });
       const handle = await startAgentTask(client, spec);
+      await scenario.drive?.(handle);
       const outcome = await outcomeOf(handle);
-      const history = await handle.fetchHistory();
+      // The first run: a task continued as new recorded its ContinueAsNew command there.
+      const history = await client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
       fs.writeFileSync(file, historyToJSON(history));
       console.log(`recorded ${name}: ${outcome.status}, ${history.events?.length} events`);
     }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DreamError } from './errors';
-import { simOptionsSchema } from './contracts/agent-task-spec';
+import { taskSchemas } from './contracts/agent-task-spec';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -48,7 +48,7 @@ export const configSchema = z.object({
           return z.NEVER;
         }
       })
-      .pipe(simOptionsSchema.shape.faults.unwrap())
+      .pipe(taskSchemas().simFaults)
       .optional(),
     /** DREAMOS_SIM_LATENCY_MS: simulated latency of every `sim` call. Default 0. */
     simLatencyMs: z.coerce.number().int().min(0).default(0),

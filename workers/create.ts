@@ -11,6 +11,7 @@ import { FailureStore } from '../src/analytics/store';
 import { temporalHealthSource } from '../src/analytics/health';
 import { startDashboard } from '../src/dashboard/server';
 import { TASK_QUEUES, TaskQueueRole } from '../src/contracts/task-queues';
+import { bundleFile, WorkflowBundleRole } from './paths';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
 import { createAnalyticsActivities } from '../activities/analytics';
@@ -20,8 +21,8 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   config: DreamConfig;
-  /** Path of the prebuilt workflow bundle. */
-  workflowBundlePath: string;
+  /** Folder of the prebuilt workflow bundles, one per workflow-running queue (`npm run build`). */
+  workflowBundles: string;
   /** Model provider of agent workers; default: the configured one. */
   provider?: ModelProvider;
   /** Identity shown in the Web UI's worker lists. */
@@ -46,11 +47,12 @@ export interface ManagedWorker {
 
 const nothingToClose = async (): Promise<void> => undefined;
 
-function workflowBundle(deps: WorkerDeps): { codePath: string } {
-  if (!fs.existsSync(deps.workflowBundlePath)) {
-    throw new DreamError('WORKFLOW_BUNDLE_MISSING', `No workflow bundle at ${deps.workflowBundlePath}.`, 'Run `npm run build` (npm start and npm test do it for you).');
+function workflowBundle(deps: WorkerDeps, role: WorkflowBundleRole): { codePath: string } {
+  const file = bundleFile(deps.workflowBundles, role);
+  if (!fs.existsSync(file)) {
+    throw new DreamError('WORKFLOW_BUNDLE_MISSING', `No ${role} workflow bundle at ${file}.`, 'Run `npm run build` (npm start and npm test do it for you).');
   }
-  return { codePath: deps.workflowBundlePath };
+  return { codePath: file };
 }
 
 function common(deps: WorkerDeps, role: TaskQueueRole) {
@@ -58,7 +60,6 @@ function common(deps: WorkerDeps, role: TaskQueueRole) {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: TASK_QUEUES[role],
-    workflowBundle: workflowBundle(deps),
     ...(deps.identity ? { identity: `${deps.identity}/${role}` } : {}),
     shutdownGraceTime: (deps.shutdownGraceSeconds ?? 10) * 1000,
   };
@@ -67,13 +68,13 @@ function common(deps: WorkerDeps, role: TaskQueueRole) {
 /** Stateless agent worker: agent workflows and the model-call activities. */
 export async function createAgentWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const provider = deps.provider ?? createProvider(deps.config);
-  const worker = await Worker.create({ ...common(deps, 'agents'), activities: createPromptActivities(provider) });
+  const worker = await Worker.create({ ...common(deps, 'agents'), workflowBundle: workflowBundle(deps, 'agents'), activities: createPromptActivities(provider) });
   return { role: 'agents', worker, close: nothingToClose };
 }
 
 /**
  * The single nexus worker: the only process that opens the SQLite stores (memory, failure
- * analytics). It serves their activities and the failure dashboard.
+ * analytics). It serves their activities and the failure dashboard, and runs no workflow.
  */
 export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const memory = SQLiteMemory.open(deps.memoryFile ?? path.join(deps.config.home, 'memory.db'));
@@ -119,9 +120,9 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
   }
 }
 
-/** Control worker: orchestration workflows. */
+/** Control worker: orchestration workflows (workflows/control.ts). */
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
-  return { role: 'control', worker: await Worker.create({ ...common(deps, 'control') }), close: nothingToClose };
+  return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control') }), close: nothingToClose };
 }
 
 export const WORKER_FACTORIES: Record<TaskQueueRole, (deps: WorkerDeps) => Promise<ManagedWorker>> = {

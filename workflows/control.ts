@@ -1,2 +1,6 @@
-/** The control worker's workflows (its own bundle once per-worker bundles land). */
+/**
+ * The workflows of the control queue: the bundle the control worker loads (scripts/bundle-workflows.ts).
+ * Each worker's bundle holds only what its queue runs: every workflow start evaluates the modules
+ * its bundle's entry requires, so one queue's workflows would otherwise slow another's.
+ */
 export { mission } from './mission/workflow';

@@ -10,7 +10,7 @@ import { connectClient, connectWorker } from '../temporal/connection';
 import { ensureTemporal } from '../temporal/embedded';
 import { TASK_QUEUE_ROLES } from '../contracts/task-queues';
 import { runWorkers, RunningWorkers } from '../../workers/run';
-import { defaultWorkflowBundlePath } from '../../workers/paths';
+import { defaultWorkflowBundleDir } from '../../workers/paths';
 import { logToFile } from '../logger';
 import { say } from './context';
 import { runMission } from './mission';
@@ -61,7 +61,7 @@ export function upCommand(): Command {
           connection,
           namespace: config.temporal.namespace,
           config,
-          workflowBundlePath: defaultWorkflowBundlePath(),
+          workflowBundles: defaultWorkflowBundleDir(),
           identity: `${os.hostname()}-${process.pid}`,
         });
       } catch (err) {

@@ -6,7 +6,7 @@ import { selectedProvider } from '../llm';
 import { connectWorker } from '../temporal/connection';
 import { TASK_QUEUE_ROLES, TaskQueueRole } from '../contracts/task-queues';
 import { runWorkers } from '../../workers/run';
-import { defaultWorkflowBundlePath } from '../../workers/paths';
+import { defaultWorkflowBundleDir } from '../../workers/paths';
 import { clientAddress, say } from './context';
 
 export function workerCommand(): Command {
@@ -23,7 +23,7 @@ export function workerCommand(): Command {
         connection,
         namespace: config.temporal.namespace,
         config,
-        workflowBundlePath: defaultWorkflowBundlePath(),
+        workflowBundles: defaultWorkflowBundleDir(),
         identity: `${os.hostname()}-${process.pid}`,
       });
       say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${address} (model: ${selectedProvider(config)})`);

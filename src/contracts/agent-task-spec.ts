@@ -1,3 +1,9 @@
+/**
+ * The task and mission file schemas: what a task file may say, with its defaults. The schema
+ * objects stay private and are reached through `taskSchemas()`: workflow code imports this module,
+ * workers preload it into the workflow sandbox (workflows/preload.ts), and there every exported
+ * object is frozen, which zod schemas (they define methods lazily) do not survive.
+ */
 import { z } from 'zod';
 import { OUTPUT_SCHEMA_NAMES, OutputSchemaName } from '../healing/output-schemas';
 
@@ -11,7 +17,7 @@ const simRuleSchema = z.object({
 });
 
 /** Fault settings of the `sim` model for one task (ignored by real providers). */
-export const simOptionsSchema = z
+const simOptionsSchema = z
   .object({
     faults: z
       .object({ malformedJson: rate, schemaViolation: rate, emptyAnswer: rate, hang: rate, rateLimit: rate, serverError: rate })
@@ -77,7 +83,7 @@ const taskFields = {
   continueAsNewAfterEvents: z.number().int().min(50).max(50_000).default(5_000),
 };
 
-export const agentTaskSpecSchema = z
+const agentTaskSpecSchema = z
   .object({ ...taskFields, missionId: identifier.default('adhoc') })
   .strict();
 
@@ -87,7 +93,7 @@ export type AgentTaskSpecInput = z.input<typeof agentTaskSpecSchema>;
 
 const partialTask = z.object(taskFields).partial().strict();
 
-export const missionFileSchema = z
+const missionFileSchema = z
   .object({
     mission: identifier,
     goal: z.string().min(1).max(4000).optional(),
@@ -97,3 +103,33 @@ export const missionFileSchema = z
   .strict();
 
 export type MissionFile = z.infer<typeof missionFileSchema>;
+
+const stepRecordSchema = z.strictObject({ step: z.number().int().min(0), output: z.unknown(), attempts: z.number().int().min(0), tokens: z.number().min(0) });
+
+/**
+ * The input of the agentTask workflow. `carried` is written by the task itself when it continues
+ * as new: checked for shape, its fields trusted. `resume` is a supervisor's (see ResumePoint).
+ */
+const agentTaskInputSchema = z.strictObject({
+  spec: agentTaskSpecSchema,
+  carried: z
+    .looseObject({
+      state: z.looseObject({ status: z.string(), step: z.number().int().min(0), records: z.array(stepRecordSchema) }),
+      checkpoints: z.array(z.looseObject({ id: z.string(), completedSteps: z.number().int().min(0) })).min(1),
+    })
+    .optional(),
+  resume: z.strictObject({ fromWorkflowId: z.string().min(1), records: z.array(stepRecordSchema) }).optional(),
+});
+
+const SCHEMAS = {
+  agentTaskSpec: agentTaskSpecSchema,
+  agentTaskInput: agentTaskInputSchema,
+  missionFile: missionFileSchema,
+  /** The `sim` model's fault rates (also the DREAMOS_SIM_FAULTS variable). */
+  simFaults: simOptionsSchema.shape.faults.unwrap(),
+};
+
+/** The schemas of task files, mission files and the agent task's input. */
+export function taskSchemas(): typeof SCHEMAS {
+  return SCHEMAS;
+}

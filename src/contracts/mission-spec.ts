@@ -4,7 +4,7 @@
  * schemas stay private to this module, which exports functions and types only.
  */
 import { z } from 'zod';
-import { agentTaskSpecSchema, AgentTaskSpec } from './agent-task-spec';
+import { AgentTaskSpec, taskSchemas } from './agent-task-spec';
 
 const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'use 1-80 letters, digits, dots, dashes or underscores');
 
@@ -57,7 +57,7 @@ export interface MissionTask {
 }
 
 const missionTaskSchema = z.strictObject({
-  spec: agentTaskSpecSchema,
+  spec: taskSchemas().agentTaskSpec,
   dependsOn: z.array(identifier).max(100).default([]),
   supervision: supervisionSchema,
 });

@@ -1,4 +1,4 @@
-import { Client, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { AgentTaskSpec } from '../contracts/agent-task-spec';
 import {
   AGENT_TASK_WORKFLOW,
@@ -11,12 +11,14 @@ import {
   stateQuery,
 } from '../contracts/agent-task';
 
+type AgentTaskWorkflow = (input: AgentTaskInput) => Promise<AgentTaskResult>;
+
 /** A handle typed by the agent task's contract (clients never import workflow code). */
-export type AgentTaskHandle = WorkflowHandle<(input: AgentTaskInput) => Promise<AgentTaskResult>>;
+export type AgentTaskHandle = WorkflowHandle<AgentTaskWorkflow>;
 
 /** Starts a task, or attaches to it if it already runs under its id. */
-export async function startAgentTask(client: Client, spec: AgentTaskSpec): Promise<AgentTaskHandle> {
-  return client.workflow.start<(input: AgentTaskInput) => Promise<AgentTaskResult>>(AGENT_TASK_WORKFLOW, {
+export async function startAgentTask(client: Client, spec: AgentTaskSpec): Promise<WorkflowHandleWithFirstExecutionRunId<AgentTaskWorkflow>> {
+  return client.workflow.start<AgentTaskWorkflow>(AGENT_TASK_WORKFLOW, {
     ...agentTaskStartOptions(spec),
     workflowIdConflictPolicy: 'USE_EXISTING',
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { DreamError, errorMessage } from '../errors';
-import { AgentTaskSpec, agentTaskSpecSchema, missionFileSchema } from '../contracts/agent-task-spec';
+import { AgentTaskSpec, taskSchemas } from '../contracts/agent-task-spec';
 import { InputIssue, MissionInput, parseMissionInput, parseSupervision } from '../contracts/mission-spec';
 
 function formatIssues(file: string, prefix: string, error: z.ZodError): string {
@@ -35,11 +35,11 @@ function withDefaults(defaults: Json, task: Json): Json {
 /** Validates parsed JSON as a mission file (`{ mission, tasks: [...] }`) or a single task. */
 export function parseTaskDocument(document: unknown, file = '<input>'): AgentTaskSpec[] {
   if (isObject(document) && 'tasks' in document) {
-    const mission = missionFileSchema.safeParse(document);
+    const mission = taskSchemas().missionFile.safeParse(document);
     if (!mission.success) throw invalid(file, formatIssues(file, '', mission.error));
     const defaults = (mission.data.defaults ?? {}) as Json;
     const specs = mission.data.tasks.map((task, index) => {
-      const parsed = agentTaskSpecSchema.safeParse({ ...withDefaults(defaults, task), missionId: mission.data.mission });
+      const parsed = taskSchemas().agentTaskSpec.safeParse({ ...withDefaults(defaults, task), missionId: mission.data.mission });
       if (!parsed.success) throw invalid(file, formatIssues(file, `tasks.${index}`, parsed.error));
       return parsed.data;
     });
@@ -50,7 +50,7 @@ export function parseTaskDocument(document: unknown, file = '<input>'): AgentTas
     }
     return specs;
   }
-  const single = agentTaskSpecSchema.safeParse(document);
+  const single = taskSchemas().agentTaskSpec.safeParse(document);
   if (!single.success) throw invalid(file, formatIssues(file, '', single.error));
   return [single.data];
 }

@@ -119,7 +119,7 @@ interface BuildEvent {
  * hash exists, built with dockerode otherwise. Previous images this helper built are removed.
  */
 export async function ensureWorkerImage(docker: Docker, baseImage: string): Promise<string> {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'workflow-bundle.js'))) {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'workflow-bundles', 'agents.js'))) {
     throw new Error('dist/ is not built: run `npm run build` (npm test does it through its pretest step).');
   }
   const baseId = await ensureBaseImage(docker, baseImage);

@@ -9,6 +9,9 @@ export interface TestEnvFile {
   address: string;
   uiUrl: string;
   cliPath: string;
+  /** The workflow bundles (one per workflow-running queue) built from the current sources. */
+  bundleDir: string;
+  /** The agents queue's bundle in it (agentTask). */
   bundlePath: string;
   serverPid: number;
 }

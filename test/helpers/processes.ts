@@ -29,7 +29,7 @@ export function spawnDreamos(args: string[], env: Record<string, string> = {}): 
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: shared.address,
-      DREAMOS_WORKFLOW_BUNDLE: shared.bundlePath,
+      DREAMOS_WORKFLOW_BUNDLES: shared.bundleDir,
       DREAMOS_MODEL_PROVIDER: 'sim',
       DREAMOS_LOG_LEVEL: 'info',
       ...env,

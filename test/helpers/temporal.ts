@@ -52,7 +52,7 @@ export async function startTestWorkers(options: TestWorkerOptions = {}): Promise
     connection,
     namespace: 'default',
     config,
-    workflowBundlePath: env.bundlePath,
+    workflowBundles: env.bundleDir,
     provider: options.provider,
     shutdownGraceSeconds: 2,
     memoryFile,

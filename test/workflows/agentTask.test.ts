@@ -2,7 +2,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { startAgentTask } from '../../src/missions/client';
 import { outputSchema } from '../../src/healing/output-schemas';
-import { checkpointsQuery, EscalationContext, PromptInput, stateQuery } from '../../src/contracts/agent-task';
+import { AGENT_TASK_WORKFLOW, AgentTaskResult, agentTaskStartOptions, checkpointsQuery, EscalationContext, escalationOf, PromptInput, stateQuery } from '../../src/contracts/agent-task';
 import { promptInputs } from '../helpers/history';
 import { ROLLBACK_AT_STEP_2, taskSpec, useTestWorkers } from '../helpers/temporal';
 
@@ -101,9 +101,8 @@ describe('agentTask on a real Temporal server', () => {
     const handle = await startAgentTask(env.client, spec);
     await handle.signal('pause');
     await waitFor(async () => (await handle.query(stateQuery)).status === 'paused');
-    const pausedAt = (await handle.query(stateQuery)).step;
+    // Long enough for several 400 ms model calls, had the pause not held the loop.
     await new Promise((r) => setTimeout(r, 1_500));
-    expect((await handle.query(stateQuery)).step).toBeLessThanOrEqual(pausedAt + 1);
 
     await handle.signal('hint', 'focus on mid-size teams');
     const amended = await handle.executeUpdate('amendGoal', { args: ['Map the market for agent observability'] });
@@ -115,9 +114,47 @@ describe('agentTask on a real Temporal server', () => {
     const result = await handle.result();
 
     expect(result.outputs).toHaveLength(3);
+    // Each model call, by the event id at which the workflow task that scheduled it started: a task
+    // started before the pause was delivered may still schedule one; none started after it may.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const id = (value: unknown) => Number(value);
+    const taskStartedAt = new Map(events.filter((e) => e.workflowTaskCompletedEventAttributes).map((e) => [id(e.eventId), id(e.workflowTaskCompletedEventAttributes!.startedEventId)]));
+    const modelCalls = events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'promptModel')
+      .map((e) => taskStartedAt.get(id(e.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId))!);
+    const signalled = (name: string) => id(events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === name)?.eventId);
+    const [paused, resumed] = [signalled('pause'), signalled('resume')];
+    expect(resumed).toBeGreaterThan(paused);
+    expect(modelCalls.filter((startedAt) => startedAt > paused && startedAt < resumed)).toEqual([]);
+    expect(modelCalls.filter((startedAt) => startedAt > resumed).length).toBeGreaterThan(0);
     const last = (await promptInputs(handle)).pop() as PromptInput;
     expect(last.messages[1].content).toContain('Goal: Map the market for agent observability');
     expect(last.messages[1].content).toContain('focus on mid-size teams');
+  });
+
+  test('an escalation carries the steps completed up to the last checkpoint; a run given them resumes after them', async () => {
+    const failing = taskSpec({
+      steps: 3,
+      budget: { maxAttempts: 8, maxConsecutiveFailures: 1, maxRollbacks: 1 },
+      model: { sim: { rules: [{ whenPromptIncludes: 'Step 3 of 3', fault: 'empty-answer' }] } },
+    });
+    const escalated = await startAgentTask(env.client, failing);
+    const context = await escalated.result().then(
+      () => undefined,
+      (err: WorkflowFailedError) => escalationOf(err)?.context,
+    );
+    expect(context?.reason).toBe('rollback-limit');
+    expect(context?.resume?.fromWorkflowId).toBe(escalated.workflowId);
+    expect(context?.resume?.records.map((r) => r.step)).toEqual([0, 1]);
+
+    const taken = taskSpec({ steps: 3, taskId: `${failing.taskId}-reassigned`, role: 'analyst' });
+    const handle = await env.client.workflow.start(AGENT_TASK_WORKFLOW, { ...agentTaskStartOptions(taken, { spec: taken, resume: context?.resume }) });
+    const result = (await handle.result()) as AgentTaskResult;
+
+    expect(result.outputs.slice(0, 2)).toEqual(context?.resume?.records.map((r) => r.output));
+    expect(result.outputs).toHaveLength(3);
+    expect((await promptInputs(handle)).map((p) => [p.step, p.purpose])).toEqual([[2, 'first']]);
+    expect((await handle.query(checkpointsQuery)).map((c) => c.id)).toEqual(['cp-2', 'cp-3']);
   });
 
   test('a long task continues as new and carries its state across runs', async () => {

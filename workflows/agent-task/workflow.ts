@@ -37,7 +37,7 @@ export async function agentTask(raw: AgentTaskInput): Promise<AgentTaskResult> {
   else markCheckpoint(task, task.checkpoints[0]);
 
   while (state.step < spec.steps) {
-    if (state.status === 'paused') await condition(() => state.status !== 'paused');
+    await holdWhilePaused(task);
     if (!task.current.repair && continueAsNewDue(task)) {
       await flushEvents(task.recorder);
       await condition(allHandlersFinished);
@@ -51,6 +51,8 @@ export async function agentTask(raw: AgentTaskInput): Promise<AgentTaskResult> {
     const { repair } = task.current;
     if (!repair) task.memories = await recallMemories(task);
     const base = repair?.base ?? firstPrompt(task);
+    // A pause that arrived while memory was recalled holds the model call too.
+    await holdWhilePaused(task);
     const answer = repair?.subSteps ? await askInParts(task, repair.subSteps) : await askModel(task, repair?.messages ?? base, purposeOf(task));
     if (answer.kind === 'rejected') throw await escalate(task, { reason: 'model-rejected', message: answer.message });
     if (answer.kind === 'answer') {
@@ -99,6 +101,11 @@ export async function agentTask(raw: AgentTaskInput): Promise<AgentTaskResult> {
     tokens: state.tokens,
     runs: state.run,
   };
+}
+
+/** Holds the loop while the task is paused: no model call is made until it is resumed. */
+async function holdWhilePaused(task: TaskRun): Promise<void> {
+  if (task.state.status === 'paused') await condition(() => task.state.status !== 'paused');
 }
 
 function continueAsNewDue(task: TaskRun): boolean {

@@ -13,7 +13,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import { AGENT_TASK_WORKFLOW, AgentTaskInput, AgentTaskResult, agentTaskStartOptions, EscalationContext, escalationOf } from '../../src/contracts/agent-task';
-import type { ChildEnd } from '../../src/missions/policy';
+import type { ChildEnd } from './policy';
 
 export type ChildOutcome =
   | { kind: 'completed'; workflowId: string; result: AgentTaskResult }

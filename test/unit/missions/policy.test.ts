@@ -1,4 +1,4 @@
-import { decide, DecisionInput, isTransient, personDecision } from '../../../src/missions/policy';
+import { decide, DecisionInput, isTransient, personDecision } from '../../../workflows/mission/policy';
 import { parseSupervision, Supervision } from '../../../src/contracts/mission-spec';
 
 function supervision(fields: Record<string, unknown> = {}): Supervision {

@@ -2,8 +2,8 @@
  * The agent task specs a mission derives from a task of its file: a later run (retry or
  * reassignment), the parts of a split and the merge step that stands for the original. Pure.
  */
-import type { AgentTaskSpec } from '../contracts/agent-task-spec';
-import type { Assignment } from '../contracts/mission-spec';
+import type { AgentTaskSpec } from '../../src/contracts/agent-task-spec';
+import type { Assignment } from '../../src/contracts/mission-spec';
 import { goalWithInputs } from './text';
 
 /** Task id of run `run` (1-based) of a task: the first keeps its id, so its workflow id is `<mission>.<task>`. */

@@ -2,10 +2,10 @@
  * The supervisor's decision for an escalated agent task: a pure function of what happened
  * (escalation reason, failure classes, decisions so far), what is left (budgets, depth) and the
  * mission's supervision settings. Deterministic and free of Node imports: the mission workflow
- * calls it, and it is table-tested (test/unit/missions/policy.test.ts).
+ * calls it, and it is table-tested (test/unit/missions/policy.test.ts); it lives with the workflow, inside the workflow import boundary.
  */
-import type { FailureClass } from '../contracts/failure-taxonomy';
-import type { Assignment, DecisionKind, PersonDecision, Supervision } from '../contracts/mission-spec';
+import type { FailureClass } from '../../src/contracts/failure-taxonomy';
+import type { Assignment, DecisionKind, PersonDecision, Supervision } from '../../src/contracts/mission-spec';
 
 /** How a child run ended when it did not complete. */
 export type ChildEnd = 'escalated' | 'timed-out' | 'terminated' | 'cancelled' | 'failed';

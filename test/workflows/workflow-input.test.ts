@@ -1,0 +1,62 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { AGENT_TASK_WORKFLOW } from '../../src/contracts/agent-task';
+import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { TASK_QUEUES } from '../../src/contracts/task-queues';
+import { uniqueId, useTestWorkers } from '../helpers/temporal';
+
+const { EventType } = temporal.api.enums.v1;
+const env = useTestWorkers({ queues: ['agents', 'nexus', 'control'] });
+
+interface BadInput {
+  what: string;
+  /** The arguments a client sends (as `temporal workflow start --input` would). */
+  args: unknown[];
+  /** A field the failure must name. */
+  names: string;
+}
+
+/**
+ * Each workflow type the workers register, started as any client could start it: with no input,
+ * an empty one, a partial one and a wrongly typed one.
+ */
+const WORKFLOWS: Array<{ type: string; taskQueue: string; inputs: BadInput[] }> = [
+  {
+    type: AGENT_TASK_WORKFLOW,
+    taskQueue: TASK_QUEUES.agents,
+    inputs: [
+      { what: 'no input at all', args: [], names: '(input)' },
+      { what: 'an empty object', args: [{}], names: 'spec' },
+      { what: 'a partial spec', args: [{ spec: { taskId: 'partial', role: 'researcher' } }], names: 'spec.goal' },
+      { what: 'a wrongly typed field', args: [{ spec: { taskId: 'typed', role: 'researcher', goal: 'Map the market', outputSchema: 'research', steps: 'three' } }], names: 'spec.steps' },
+      { what: 'an unknown output schema', args: [{ spec: { taskId: 'schema', role: 'researcher', goal: 'Map the market', outputSchema: 'poem' } }], names: 'spec.outputSchema' },
+      { what: 'a string', args: ['research the market'], names: '(input)' },
+    ],
+  },
+];
+
+const cases = WORKFLOWS.flatMap(({ type, taskQueue, inputs }) => inputs.map((input) => ({ type, taskQueue, ...input })));
+
+describe('every workflow validates its input at the boundary, whoever starts it', () => {
+  test.each(cases)('$type started with $what fails at once, naming $names', async ({ type, taskQueue, args, names }) => {
+    const handle = await env.client.workflow.start(type, { taskQueue, workflowId: uniqueId(`bad-input-${type}`), args });
+    const error = await handle.result().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause).toMatchObject({ type: INVALID_WORKFLOW_INPUT, nonRetryable: true });
+    expect(cause?.message).toContain(`${names}:`);
+    expect(cause?.message).toContain('Fix:');
+    // Failed by its first workflow task: no task failure retried in a loop, no activity scheduled.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const types = events.map((e) => e.eventType);
+    expect(types.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toEqual([]);
+    expect(types.filter((t) => t === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toEqual([]);
+    expect(types.at(-1)).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
+  });
+});

@@ -86,7 +86,7 @@ export interface InputIssue {
 
 function issuesOf(error: z.ZodError, prefix = ''): InputIssue[] {
   return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.').replace(/\.(\d+)/g, '[$1]') || '(root)',
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.').replace(/\.(\d+)/g, '[$1]') || '(input)',
     message: issue.message,
   }));
 }

@@ -1,4 +1,5 @@
 import { FailureStore } from '../../src/analytics/store';
+import { buildReport } from '../../src/analytics/report';
 import { chainIdOf } from '../../src/contracts/failure-events';
 import { missionWorkflowId } from '../../src/contracts/mission';
 import { startMission } from '../../src/missions/mission-client';
@@ -34,6 +35,10 @@ test('decisions and resolutions land in the failure analytics store with the rig
     const chain = (taskId: string) => store.chain(chainIdOf(`${missionWorkflowId(input.missionId)}/${taskId}`, 0, 0));
     expect(chain('saved')).toMatchObject({ resolution: 'resolved', escalations: 1, strategies: ['supervisor:reassign'] });
     expect(chain('lost')).toMatchObject({ resolution: 'abandoned', escalations: 2, strategies: ['supervisor:reassign', 'supervisor:abandon'] });
+    // What `dreamos analytics report` and the dashboard show.
+    expect(buildReport(store, { since: 0, temporalUiUrl: 'http://localhost:8233' }).decisions).toEqual(
+      expect.arrayContaining([{ decision: 'reassign', cause: 'rollback-limit', decisions: 2, resolved: 1, successRate: 0.5 }]),
+    );
     const reassign = store.strategyStats({ strategy: 'supervisor:reassign' });
     expect(reassign.reduce((n, r) => n + r.attempts, 0)).toBe(2);
     expect(reassign.reduce((n, r) => n + r.successes, 0)).toBe(1);

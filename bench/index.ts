@@ -3,6 +3,7 @@ import { analyticsBenchmark } from './analytics';
 import { healerBenchmark } from './healer';
 import { memoryBenchmark } from './memory';
 import { Benchmark } from './metric';
+import { missionBenchmark } from './mission';
 
 /** Every benchmark group `npm run bench` knows, in run order. */
-export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark];
+export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark, missionBenchmark];

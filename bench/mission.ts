@@ -14,7 +14,9 @@ import { Benchmark, Metric, round, seededRandom } from './metric';
 import { startBenchServer } from './server';
 
 const TASKS = Number(process.env.BENCH_MISSION_TASKS ?? 100);
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_MISSION_ROUNDS ?? 2);
+/** Every N-th task needs a decision (0: none, to see the supervisor's own cost). */
+const DECISION_EVERY = Number(process.env.BENCH_MISSION_DECISION_EVERY ?? 10);
 const CONCURRENCY = 20;
 /** Model latency of every call (sim): the work a real mission waits for. */
 const LATENCY_MS = 200;
@@ -32,8 +34,8 @@ function missionFile(missionId: string): MissionInput {
   const tasks = Array.from({ length: TASKS }, (_, i) => {
     const previous = Math.floor(i / layer) - 1;
     const dependsOn = previous < 0 ? [] : [...new Set([0, 1].map(() => `t${previous * layer + Math.floor(random() * layer)}`))];
-    const needsDecision = i % 10 === 5;
-    const splitOnly = needsDecision && i % 20 === 15;
+    const needsDecision = DECISION_EVERY > 0 && i % DECISION_EVERY === Math.floor(DECISION_EVERY / 2);
+    const splitOnly = needsDecision && Math.floor(i / DECISION_EVERY) % 2 === 1;
     const task: Record<string, unknown> = { taskId: `t${i}`, goal: `Answer part ${i} of the market question`, dependsOn };
     if (needsDecision && splitOnly) {
       task.goal = `Answer the WHOLE-MARKET question ${i}`;

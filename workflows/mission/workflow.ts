@@ -13,7 +13,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AnalyticsActivities } from '../../activities/analytics';
-import type { MemoryActivities } from '../../activities/memory';
 import type { MissionActivities } from '../../activities/mission';
 import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import type { FailureEventInput } from '../../src/contracts/failure-events';
@@ -23,7 +22,6 @@ import { MissionInput, parseMissionInput, PERSON_DECISIONS, PersonDecision } fro
 import { SA } from '../../src/contracts/search-attributes';
 import { mergeSpec, reassigned, runSpec, splitParts } from './derive';
 import { Decision, decide, personDecision } from './policy';
-import { clipJson } from './text';
 import { ChildOutcome, runChild } from './children';
 import { decided, ended, EventScope, takenOver } from './events';
 import { currentDetails, isSettled, TaskNode, viewOf } from './state';
@@ -48,8 +46,8 @@ function invalidInput(input: unknown): MissionInput {
 
 /**
  * A mission: one supervisor over its agent tasks. Each task runs as an agentTask child on the
- * agents queue once the tasks it depends on have completed (their outputs go into its goal and
- * into mission memory), at most `maxConcurrentTasks` at once. A child that escalates, times out,
+ * agents queue once the tasks it depends on have completed (their outputs go into its goal; the
+ * agent tasks keep them in mission memory), at most `maxConcurrentTasks` at once. A child that escalates, times out,
  * is terminated or fails is taken over: the supervisor gathers context (analytics, memory,
  * dependencies, siblings), decides with a pure policy — reassign, split, retry later, ask a person,
  * abandon — and acts. Nothing waits without a deadline; an abandoned task's dependents are
@@ -76,7 +74,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   let deadlinePassed = false;
   const work = new CancellationScope();
 
-  const nexus = proxyActivities<MissionActivities & MemoryActivities & AnalyticsActivities>(NEXUS_ACTIVITY_OPTIONS);
+  const nexus = proxyActivities<MissionActivities & AnalyticsActivities>(NEXUS_ACTIVITY_OPTIONS);
 
   const graph = (status: MissionGraph['status'] = 'running'): MissionGraph => ({
     missionId: input.missionId,
@@ -158,14 +156,14 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     });
   }
 
+  /**
+   * A completed task: its outputs feed its dependents' goals. They are in mission memory already:
+   * the agent task writes every validated step to the mission namespace (`<task>.step-<n>`), so the
+   * supervisor adds no memory write (one activity and a workflow task less per task).
+   */
   async function complete(node: TaskNode, outputs: unknown[]): Promise<void> {
     node.outputs = outputs;
     settle(node, 'completed');
-    await nexus.rememberStep({
-      idempotencyKey: `${info.workflowId}/${node.taskId}/result`,
-      checkpointId: 'mission',
-      writes: [{ namespace: `mission:${input.missionId}`, kind: 'long', key: `${node.taskId}.result`, content: `${node.spec.role} (${node.taskId}) result: ${clipJson(outputs[outputs.length - 1] ?? null, 600)}`, tags: ['result', node.spec.role], importance: 0.7 }],
-    });
     await flush();
   }
 

@@ -107,27 +107,22 @@ async function runAll(workers: Worker[], fn: () => Promise<void>): Promise<void>
   await run();
 }
 
+/** The median of the per-round ratios of agentTask's rate to the bare workflow's. */
+function ratioMetric(name: string, target: string, agent: number[], bare: number[], bareLabel: string): Metric {
+  const ratios = agent.map((rate, i) => rate / bare[i]);
+  return {
+    name,
+    value: round(median(ratios), 3),
+    unit: 'ratio',
+    baseline: round(median(bare), 1),
+    target,
+    details: { roundRatios: ratios.map((r) => r.toFixed(3)).join(' '), agentTaskPerSec: round(median(agent), 1), [bareLabel]: round(median(bare), 1), runsPerRound: RUNS, rounds: ROUNDS },
+  };
+}
+
 function metrics(rates: Kinds): Metric[] {
-  const ratios = (agent: number[], bare: number[]) => agent.map((rate, i) => rate / bare[i]);
-  const alone = ratios(rates.agentAlone, rates.bareAlone);
-  const shared = ratios(rates.agentShared, rates.bareShared);
-  const common = { runsPerRound: RUNS, rounds: ROUNDS };
   return [
-    {
-      name: 'agentStep.vsBareAloneRatio',
-      value: round(median(alone), 3),
-      unit: 'ratio',
-      baseline: round(median(rates.bareAlone), 1),
-      target: '>= 0.6',
-      details: { roundRatios: alone.map((r) => r.toFixed(3)).join(' '), agentTaskPerSec: round(median(rates.agentAlone), 1), bareWorkflowAlonePerSec: round(median(rates.bareAlone), 1), ...common },
-    },
-    {
-      name: 'agentStep.throughputRatio',
-      value: round(median(shared), 3),
-      unit: 'ratio',
-      baseline: round(median(rates.bareShared), 1),
-      target: '>= 0.75',
-      details: { roundRatios: shared.map((r) => r.toFixed(3)).join(' '), agentTaskPerSec: round(median(rates.agentShared), 1), bareWorkflowPerSec: round(median(rates.bareShared), 1), ...common },
-    },
+    ratioMetric('agentStep.vsBareAloneRatio', '>= 0.6', rates.agentAlone, rates.bareAlone, 'bareWorkflowAlonePerSec'),
+    ratioMetric('agentStep.throughputRatio', '>= 0.75', rates.agentShared, rates.bareShared, 'bareWorkflowPerSec'),
   ];
 }

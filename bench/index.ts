@@ -1,4 +1,5 @@
 import { agentStepBenchmark } from './agent-step';
+import { clusterBenchmark } from './cluster';
 import { analyticsBenchmark } from './analytics';
 import { healerBenchmark } from './healer';
 import { memoryBenchmark } from './memory';
@@ -6,4 +7,4 @@ import { Benchmark } from './metric';
 import { missionBenchmark } from './mission';
 
 /** Every benchmark group `npm run bench` knows, in run order. */
-export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark, missionBenchmark];
+export const BENCHMARKS: Benchmark[] = [agentStepBenchmark, memoryBenchmark, analyticsBenchmark, healerBenchmark, clusterBenchmark, missionBenchmark];

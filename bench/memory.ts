@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MemoryEntry, MemoryValue, RecallQuery, SQLiteMemory } from '../src/memory';
 import { FTS_APPLY } from '../src/memory/schema';
+import { snapshotPeakRss, snapshotRoundTrip } from './memory-snapshot';
 import { Benchmark, Metric, seededRandom } from './metric';
 
 const BATCH = 500;
@@ -56,7 +57,14 @@ function corpus(seed: number) {
     if (text) return { namespaces, text: Array.from({ length: 1 + Math.floor(rand() * 3) }, word).join(' '), limit: 10 };
     return { namespaces, tags: rand() < 0.5 ? [TAGS[Math.floor(rand() * TAGS.length)]] : undefined, limit: 10 };
   };
-  return { row, query };
+  /** Every namespace rows may fall in (several of the 200 draws share a mission namespace). */
+  const namespaces = () => [...new Set(Array.from({ length: NAMESPACES }, (_, i) => namespace(i)))];
+  /** A row as a stored entry, with write timestamps one millisecond apart. */
+  const entry = (i: number): MemoryEntry => {
+    const { ns, key, value } = row(i);
+    return { namespace: ns, key, ...value, role: null, createdAt: 1_700_000_000_000 + i, updatedAt: 1_700_000_000_000 + i };
+  };
+  return { row, query, namespaces, entry };
 }
 
 function p99(samples: number[]): number {
@@ -122,32 +130,6 @@ function bareInsertMs(file: string, rows: Row[]): number {
   return ms;
 }
 
-/**
- * For reference, not the metric: the least any import of a snapshot does — parse the file, write
- * its entries to one table with its key index, index their text with FTS5, commit — with none of
- * SQLiteMemory's journal, ranking index, validation or checksum.
- */
-function minimalImportMs(file: string, snapshot: string): number {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(
-    'CREATE TABLE entries (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, content TEXT NOT NULL, tags TEXT NOT NULL, ' +
-      'importance REAL NOT NULL, role TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (namespace, key));' +
-      "CREATE VIRTUAL TABLE entries_fts USING fts5(content, content = 'entries', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');",
-  );
-  const insert = db.prepare('INSERT INTO entries (namespace, key, kind, content, tags, importance, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const ms = timed(() => {
-    const { entries } = JSON.parse(fs.readFileSync(snapshot, 'utf8')) as { entries: MemoryEntry[] };
-    db.transaction(() => {
-      for (const e of entries) insert.run(e.namespace, e.key, e.kind, e.content, JSON.stringify(e.tags), e.importance, e.role, e.createdAt, e.updatedAt);
-      db.exec('INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries');
-    })();
-  });
-  db.close();
-  return ms;
-}
-
 function memoryPutMs(file: string, rows: Row[], keyed: boolean): number {
   const memory = SQLiteMemory.open(file);
   const ms = timed(() => {
@@ -208,7 +190,7 @@ function recallP99(memory: SQLiteMemory, queries: RecallQuery[]): { p99: number;
   return { p99: round3(p99(samples)), mean: round3(samples.reduce((a, b) => a + b, 0) / samples.length), results };
 }
 
-/** Put throughput against raw SQL, recall latency over 100k memories, and a 100k snapshot round trip. */
+/** Put throughput against raw SQL, recall latency over 100k memories, a 100k snapshot round trip against a minimal import, and a 1M snapshot's peak memory. */
 export const memoryBenchmark: Benchmark = {
   name: 'memory',
   async run(progress) {
@@ -239,24 +221,10 @@ export const memoryBenchmark: Benchmark = {
       progress(`text recall: p99 ${text.p99} ms, mean ${text.mean} ms over ${TEXT_RECALLS} queries`);
       metrics.push({ name: 'memory.textRecallP99Ms', value: text.p99, unit: 'ms', baseline: null, target: '< 20', details: { entries: CORPUS, queries: TEXT_RECALLS, meanMs: text.mean, words: '1-3 per query, Zipf like the content', ranking: 'bm25 over words in at most half of the memories; stop words only match', avgResults: round3(text.results / TEXT_RECALLS) } });
 
-      const snapshot = path.join(dir, 'snapshot.json');
-      const exportMs = timed(() => memory.exportSnapshot(snapshot));
+      metrics.push(...snapshotRoundTrip(memory, dir, progress));
       memory.close();
-      const target = SQLiteMemory.open(path.join(dir, 'imported.db'));
-      const importMs = timed(() => target.importSnapshot(snapshot));
-      const imported = target.count();
-      target.close();
-      const minimalMs = minimalImportMs(path.join(dir, 'minimal.db'), snapshot);
-      progress(`snapshot of ${imported} memories: export ${Math.round(exportMs)} ms, import ${Math.round(importMs)} ms, ${Math.round(fs.statSync(snapshot).size / 1e6)} MB`);
-      progress(`  for reference: a minimal import of the same file (parse, one table, FTS5, commit; no journal, ranking index or checks) ${Math.round(minimalMs)} ms`);
-      metrics.push({
-        name: 'memory.snapshot100kMs',
-        value: Math.round(exportMs + importMs),
-        unit: 'ms',
-        baseline: null,
-        target: '< 3000',
-        details: { entries: imported, exportMs: Math.round(exportMs), importMs: Math.round(importMs), fileBytes: fs.statSync(snapshot).size, minimalImportMs: Math.round(minimalMs) },
-      });
+      const generated = corpus(3);
+      metrics.push(snapshotPeakRss(dir, generated.namespaces(), generated.entry, progress));
       return metrics;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,11 @@ export interface Benchmark {
   run(progress: (line: string) => void): Promise<Metric[]>;
 }
 
+/** Whether a target is a bound (`>= x` …) rather than a note such as `reported`. */
+export function hasTarget(target: string): boolean {
+  return /^(>=|>|<=|<)\s*-?[\d.]+$/.test(target.trim());
+}
+
 /** Whether `value` meets a target written as `>= x`, `> x`, `<= x` or `< x`. */
 export function meetsTarget(value: number, target: string): boolean {
   const match = /^(>=|>|<=|<)\s*(-?[\d.]+)$/.exec(target.trim());

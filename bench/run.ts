@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { BENCHMARKS } from './index';
-import { meetsTarget, Metric } from './metric';
+import { hasTarget, meetsTarget, Metric } from './metric';
 import { logToFile } from '../src/logger';
 
 /**
@@ -30,7 +30,7 @@ async function main(prefixes: string[]): Promise<void> {
   const merged = [...previous.filter((m) => !metrics.some((n) => n.name === m.name)), ...metrics].sort((a, b) => a.name.localeCompare(b.name));
   fs.writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
   console.log('');
-  console.table(metrics.map((m) => ({ name: m.name, value: m.value, unit: m.unit, baseline: m.baseline, target: m.target, met: meetsTarget(m.value, m.target) ? 'yes' : 'NO' })));
+  console.table(metrics.map((m) => ({ name: m.name, value: m.value, unit: m.unit, baseline: m.baseline, target: m.target, met: hasTarget(m.target) ? (meetsTarget(m.value, m.target) ? 'yes' : 'NO') : '—' })));
   console.log(`results written to ${path.relative(process.cwd(), file)}`);
 }
 

@@ -42,7 +42,7 @@ function newestSource(dirs) {
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 3)) fail(`Node ${process.versions.node} is too old.`, 'Install Node.js 20 (20.3 or later) and rerun.');
+if (major < 20 || (major === 20 && minor < 3)) fail(`Node ${process.versions.node} is too old.`, 'Install Node.js 24 LTS (or 20.3 or later) and rerun.');
 
 // 1. npm packages
 const installedLock = path.join(root, 'node_modules', '.package-lock.json');

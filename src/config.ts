@@ -4,6 +4,30 @@ import { DreamError } from './errors';
 import { taskSchemas } from './contracts/agent-task-spec';
 
 const port = z.coerce.number().int().min(1).max(65535);
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/**
+ * How clients, the CLI and every worker reach a Temporal server beyond the embedded one: a
+ * self-hosted cluster with mTLS, or Temporal Cloud (mTLS or an API key). The variable names are
+ * those of the `temporal` CLI, so one environment serves both.
+ */
+const temporalTlsSchema = z
+  .object({
+    /** TEMPORAL_TLS: `true` to use TLS with the system's trusted CAs (Temporal Cloud); implied by any option below or by an API key. */
+    enabled: flag.optional(),
+    /** TEMPORAL_TLS_CA_PATH: PEM file of the CA that signed the server's certificate (self-hosted clusters). */
+    caFile: z.string().min(1).optional(),
+    /** TEMPORAL_TLS_CERT_PATH: PEM client certificate for mTLS (with TEMPORAL_TLS_KEY_PATH). */
+    certFile: z.string().min(1).optional(),
+    /** TEMPORAL_TLS_KEY_PATH: PEM private key of the client certificate. Never logged. */
+    keyFile: z.string().min(1).optional(),
+    /** TEMPORAL_TLS_SERVER_NAME: name to check the server's certificate against, when it differs from the address's host. */
+    serverName: z.string().min(1).optional(),
+  })
+  .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
+    message: 'a client certificate needs its key and a key its certificate: set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH',
+    path: ['certFile'],
+  });
 
 /**
  * Every option of Dream.OS Swarm, read once from the environment and validated.
@@ -15,8 +39,11 @@ export const configSchema = z.object({
   temporal: z.object({
     /** TEMPORAL_ADDRESS: host:port of a Temporal frontend. Unset: the embedded dev server. */
     address: z.string().min(1).optional(),
-    /** TEMPORAL_NAMESPACE. Default `default`. */
+    /** TEMPORAL_NAMESPACE: namespace of every workflow, Web UI link and setup command. Default `default`. */
     namespace: z.string().min(1).default('default'),
+    tls: temporalTlsSchema,
+    /** TEMPORAL_API_KEY: API key (Temporal Cloud); sent as a bearer token over TLS. Never logged, never in a history. */
+    apiKey: z.string().min(1).optional(),
     /** TEMPORAL_CLI_PATH: the `temporal` binary to run the embedded server with. */
     cliPath: z.string().min(1).optional(),
     /** DREAMOS_TEMPORAL_PORT: gRPC port of the embedded dev server. Default 7233. */
@@ -24,6 +51,22 @@ export const configSchema = z.object({
     /** DREAMOS_UI_PORT: Web UI port of the embedded dev server. Default 8233. */
     uiPort: port.default(8233),
   }),
+  /**
+   * Worker Versioning: every agents and control worker joins this deployment version; a rollout
+   * (`dreamos deploy`) makes a new build current and drains the old one. No build id: unversioned.
+   */
+  deployment: z
+    .object({
+      /** DREAMOS_DEPLOYMENT_NAME: the Worker Deployment (one per swarm), e.g. `dreamos`. */
+      name: z.string().min(1).optional(),
+      /** DREAMOS_BUILD_ID: the build of this worker image or release, e.g. a git commit or image tag. */
+      buildId: z.string().min(1).max(255).optional(),
+    })
+    // A name alone is fine (what `dreamos deploy` needs); a build id means nothing without one.
+    .refine((d) => d.buildId === undefined || d.name !== undefined, {
+      message: 'a build id needs DREAMOS_DEPLOYMENT_NAME too',
+      path: ['buildId'],
+    }),
   model: z.object({
     /** DREAMOS_MODEL_PROVIDER: `openai` (any OpenAI-compatible endpoint), `sim`, or `auto` (openai when a key is set). */
     provider: z.enum(['auto', 'openai', 'sim']).default('auto'),
@@ -82,9 +125,21 @@ export function loadConfig(env: Env = process.env): DreamConfig {
     temporal: {
       address: nonEmpty(env.TEMPORAL_ADDRESS),
       namespace: nonEmpty(env.TEMPORAL_NAMESPACE),
+      tls: {
+        enabled: nonEmpty(env.TEMPORAL_TLS),
+        caFile: nonEmpty(env.TEMPORAL_TLS_CA_PATH),
+        certFile: nonEmpty(env.TEMPORAL_TLS_CERT_PATH),
+        keyFile: nonEmpty(env.TEMPORAL_TLS_KEY_PATH),
+        serverName: nonEmpty(env.TEMPORAL_TLS_SERVER_NAME),
+      },
+      apiKey: nonEmpty(env.TEMPORAL_API_KEY),
       cliPath: nonEmpty(env.TEMPORAL_CLI_PATH),
       port: nonEmpty(env.DREAMOS_TEMPORAL_PORT),
       uiPort: nonEmpty(env.DREAMOS_UI_PORT),
+    },
+    deployment: {
+      name: nonEmpty(env.DREAMOS_DEPLOYMENT_NAME),
+      buildId: nonEmpty(env.DREAMOS_BUILD_ID),
     },
     model: {
       provider: nonEmpty(env.DREAMOS_MODEL_PROVIDER),
@@ -112,13 +167,26 @@ export function loadConfig(env: Env = process.env): DreamConfig {
   return { ...parsed.data, home: path.resolve(parsed.data.home) };
 }
 
+/** The Web UI that links to runs point at: DREAMOS_TEMPORAL_UI_URL, else the embedded server's UI. */
+export function temporalUiUrl(config: DreamConfig): string {
+  return config.dashboard.temporalUiUrl ?? `http://localhost:${config.temporal.uiPort}`;
+}
+
 const ENV_NAMES: Record<string, string> = {
   home: 'DREAMOS_HOME',
   'temporal.address': 'TEMPORAL_ADDRESS',
   'temporal.namespace': 'TEMPORAL_NAMESPACE',
+  'temporal.tls.enabled': 'TEMPORAL_TLS',
+  'temporal.tls.caFile': 'TEMPORAL_TLS_CA_PATH',
+  'temporal.tls.certFile': 'TEMPORAL_TLS_CERT_PATH',
+  'temporal.tls.keyFile': 'TEMPORAL_TLS_KEY_PATH',
+  'temporal.tls.serverName': 'TEMPORAL_TLS_SERVER_NAME',
+  'temporal.apiKey': 'TEMPORAL_API_KEY',
   'temporal.cliPath': 'TEMPORAL_CLI_PATH',
   'temporal.port': 'DREAMOS_TEMPORAL_PORT',
   'temporal.uiPort': 'DREAMOS_UI_PORT',
+  'deployment.name': 'DREAMOS_DEPLOYMENT_NAME',
+  'deployment.buildId': 'DREAMOS_BUILD_ID',
   'model.provider': 'DREAMOS_MODEL_PROVIDER',
   'model.baseUrl': 'DREAMOS_MODEL_BASE_URL',
   'model.apiKey': 'DREAMOS_MODEL_API_KEY',

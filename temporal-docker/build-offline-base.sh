@@ -17,7 +17,7 @@ fail() { printf '[offline-base] error: %s\n[offline-base]   fix: %s\n' "$1" "$2"
 
 command -v docker >/dev/null || fail "the docker CLI is not installed" "apt-get install -y docker.io"
 docker info >/dev/null 2>&1 || fail "the Docker engine does not answer" "start it: dockerd >/tmp/dockerd.log 2>&1 &"
-NODE_BIN="$(readlink -f "$(command -v node)")" || fail "node is not on PATH" "install Node.js 20"
+NODE_BIN="$(readlink -f "$(command -v node)")" || fail "node is not on PATH" "install Node.js 24 LTS"
 NODE_VERSION="$("$NODE_BIN" --version)"
 case "$NODE_VERSION" in v20.*) ;; *) say "warning: host node is $NODE_VERSION; node_modules must be built for the same major version" ;; esac
 [ -d "$ROOT_DIR/node_modules" ] || fail "no node_modules in $ROOT_DIR" "run npm install first"

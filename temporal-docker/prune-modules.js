@@ -31,6 +31,20 @@ function remove(target) {
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+// Native addons are built per Node ABI: node_modules from a Node 20 host does not load on a Node 24
+// base (or the reverse). Say so here, with the fix, rather than at the worker's first start.
+try {
+  const Database = require(path.join(modules, 'better-sqlite3'));
+  new Database(':memory:').close();
+} catch (err) {
+  process.stderr.write(
+    `[prune] error: better-sqlite3 does not load on this base image's Node ${process.version}: ${String(err.message).split('\n')[0]}\n` +
+      '[prune]   fix: build the image with a base of the same Node major as the host that ran `npm install` ' +
+      '(--build-arg BASE_IMAGE=node:<major>-bookworm-slim), or run `npm install` on that Node.\n',
+  );
+  process.exit(1);
+}
+
 const lock = JSON.parse(fs.readFileSync(path.join(app, 'package-lock.json'), 'utf8'));
 if (!lock.packages) throw new Error('package-lock.json has no "packages" map (lockfileVersion 2 or later is needed)');
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { DreamConfig } from '../src/config';
+import { DreamConfig, temporalUiUrl } from '../src/config';
 import { DreamError } from '../src/errors';
 import { createProvider, ModelProvider } from '../src/llm';
 import { logger } from '../src/logger';
@@ -11,6 +11,7 @@ import { FailureStore } from '../src/analytics/store';
 import { temporalHealthSource } from '../src/analytics/health';
 import { startDashboard } from '../src/dashboard/server';
 import { TASK_QUEUES, TaskQueueRole } from '../src/contracts/task-queues';
+import { workerDeploymentOptions } from '../src/temporal/versioning';
 import { bundleFile, WorkflowBundleRole } from './paths';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
@@ -56,7 +57,9 @@ function workflowBundle(deps: WorkerDeps, role: WorkflowBundleRole): { codePath:
 }
 
 function common(deps: WorkerDeps, role: TaskQueueRole) {
+  const deployment = workerDeploymentOptions(deps.config, role);
   return {
+    ...(deployment ? { workerDeploymentOptions: deployment } : {}),
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: TASK_QUEUES[role],
@@ -90,14 +93,14 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createMissionActivities(store, memory) };
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
-    const { dashboard: options, temporal } = deps.config;
+    const { dashboard: options } = deps.config;
     const client = new Client({ connection: deps.connection, namespace: deps.namespace });
     const dashboard = await startDashboard({
       store,
       host: options.host,
       port: options.port,
       token: options.token,
-      temporalUiUrl: options.temporalUiUrl ?? `http://localhost:${temporal.uiPort}`,
+      temporalUiUrl: temporalUiUrl(deps.config),
       namespace: deps.namespace,
       healthSource: temporalHealthSource({ client, namespace: deps.namespace }),
     });

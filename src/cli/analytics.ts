@@ -5,11 +5,11 @@ import { formatDuration, parseDuration } from '../analytics/duration';
 import { HealthSource, MissionTokens, MissionTotals, readMissionTokens, temporalHealthSource } from '../analytics/health';
 import { AnalyticsReport, buildReport } from '../analytics/report';
 import { FailureStore } from '../analytics/store';
-import { loadConfig } from '../config';
+import { loadConfig, temporalUiUrl } from '../config';
 import { startDashboard } from '../dashboard/server';
 import { DreamError, errorMessage } from '../errors';
-import { clientAddress, say } from './context';
-import { connectClient } from '../temporal/connection';
+import { say } from './context';
+import { connectClient, TemporalTarget, temporalTarget } from '../temporal/connection';
 
 /** The analytics store the CLI reads: `--db`, else `<DREAMOS_HOME>/analytics.db`. */
 export function analyticsDbFile(db: string | undefined): string {
@@ -44,14 +44,14 @@ export type MissionTokensReport =
   | { temporal: string; reachable: false; message: string };
 
 /** Asks the Temporal server at `address` for tokens by mission; never throws, the report stands without it. */
-export async function missionTokensReport(address: string, namespace: string, timeoutMs = 3_000): Promise<MissionTokensReport> {
+export async function missionTokensReport(target: TemporalTarget, timeoutMs = 3_000): Promise<MissionTokensReport> {
   let client: Client | undefined;
   try {
-    client = await connectClient(address, namespace, timeoutMs);
-    const { missions, missionTotals } = await readMissionTokens({ client, namespace });
-    return { temporal: address, reachable: true, missions, totals: missionTotals };
+    client = await connectClient(target, timeoutMs);
+    const { missions, missionTotals } = await readMissionTokens({ client, namespace: target.namespace });
+    return { temporal: target.address, reachable: true, missions, totals: missionTotals };
   } catch (err) {
-    return { temporal: address, reachable: false, message: errorMessage(err) };
+    return { temporal: target.address, reachable: false, message: errorMessage(err) };
   } finally {
     await client?.connection.close().catch(() => undefined);
   }
@@ -127,13 +127,13 @@ export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: 
  * A health source that connects to Temporal on first use (the dashboard starts without it) and
  * connects again later if that fails; `close` closes the connection it made.
  */
-function lazyTemporalSource(address: string, namespace: string): { source: HealthSource; close(): Promise<void> } {
+function lazyTemporalSource(target: TemporalTarget): { source: HealthSource; close(): Promise<void> } {
   let client: Promise<Client> | undefined;
   return {
     async source() {
-      client ??= connectClient(address, namespace);
+      client ??= connectClient(target);
       try {
-        return await temporalHealthSource({ client: await client, namespace })();
+        return await temporalHealthSource({ client: await client, namespace: target.namespace })();
       } catch (err) {
         const failed = client;
         client = undefined;
@@ -168,12 +168,12 @@ export function analyticsCommand(): Command {
       let report: AnalyticsReport;
       try {
         const now = Date.now();
-        report = buildReport(store, { since: now - windowMs, now, temporalUiUrl: `http://localhost:${config.temporal.uiPort}`, namespace: config.temporal.namespace });
+        report = buildReport(store, { since: now - windowMs, now, temporalUiUrl: temporalUiUrl(config), namespace: config.temporal.namespace });
       } finally {
         store.close();
       }
-      const address = options.temporal === true ? clientAddress(config) : options.temporal;
-      const tokens = address === undefined ? undefined : await missionTokensReport(address, config.temporal.namespace);
+      const address = options.temporal === true ? undefined : options.temporal;
+      const tokens = options.temporal === undefined ? undefined : await missionTokensReport(temporalTarget(config, address));
       say(options.json ? JSON.stringify(tokens ? { ...report, missionTokens: tokens } : report, null, 2) : renderReport(report, windowMs, file, tokens));
     });
 
@@ -186,13 +186,13 @@ export function analyticsCommand(): Command {
     .action(async (options: { host: string; port: number; token?: string }, command: Command) => {
       const config = loadConfig();
       const store = FailureStore.open(analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db), { readonly: true });
-      const temporal = lazyTemporalSource(clientAddress(config), config.temporal.namespace);
+      const temporal = lazyTemporalSource(temporalTarget(config));
       const dashboard = await startDashboard({
         store,
         host: options.host,
         port: options.port,
         token: options.token,
-        temporalUiUrl: `http://localhost:${config.temporal.uiPort}`,
+        temporalUiUrl: temporalUiUrl(config),
         namespace: config.temporal.namespace,
         healthSource: temporal.source,
       }).catch((err: unknown) => {

@@ -1,15 +1,15 @@
 import { Client } from '@temporalio/client';
 import { DreamConfig, loadConfig } from '../config';
-import { connectClient } from '../temporal/connection';
+import { connectClient, temporalTarget } from '../temporal/connection';
 
 /** Where client commands connect: TEMPORAL_ADDRESS, else the embedded server's port. */
 export function clientAddress(config: DreamConfig): string {
-  return config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  return temporalTarget(config).address;
 }
 
 export async function clientFromEnv(): Promise<{ client: Client; config: DreamConfig }> {
   const config = loadConfig();
-  const client = await connectClient(clientAddress(config), config.temporal.namespace);
+  const client = await connectClient(temporalTarget(config));
   return { client, config };
 }
 

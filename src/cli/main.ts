@@ -8,13 +8,16 @@ import { workerCommand } from './worker';
 import { analyticsCommand } from './analytics';
 import { memoryCommand } from './memory';
 import { missionCommand } from './mission';
+import { setupCommand } from './setup';
+import { replayCommand } from './replay';
+import { deployCommand } from './deploy';
 
 function program(): Command {
   const root = new Command('dreamos')
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), missionCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), missionCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

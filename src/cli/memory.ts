@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { DreamError } from '../errors';
 import { MemoryEntry, MemoryKind, SQLiteMemory } from '../memory';
 import { say } from './context';
+import { withProgress } from './progress';
 
 /** The memory database the CLI works on: `--db`, else `<DREAMOS_HOME>/memory.db`. */
 export function memoryDbFile(db: string | undefined): string {
@@ -44,6 +45,11 @@ function wholeNumber(option: string, min: number, example: string) {
 function describeEntry(e: MemoryEntry): string {
   const tags = e.tags.length > 0 ? ` #${e.tags.join(' #')}` : '';
   return `${e.namespace} ${e.key} [${e.kind} ${e.importance.toFixed(2)}${tags}] ${e.content.replace(/\s+/g, ' ')}`;
+}
+
+/** A list short enough for one line: a snapshot of every namespace may cover thousands. */
+function listed(names: string[], most = 10): string {
+  return names.length <= most ? names.join(', ') : `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
 }
 
 interface RecallOptions {
@@ -119,24 +125,24 @@ export function memoryCommand(): Command {
 
   memory
     .command('export')
-    .description('Write memories to a JSON snapshot file (atomically, with a checksum)')
+    .description('Write memories to a snapshot file (JSON lines with a checksum, written atomically, in bounded memory); shows progress on large exports')
     .argument('<file>', 'snapshot file to write')
     .option('--namespace <ns>', 'export only this namespace (default: all)')
     .action((file: string, options: { namespace?: string }, command: Command) =>
       withMemory(command, (m) => {
-        const result = m.exportSnapshot(file, { namespace: options.namespace });
+        const result = withProgress('exporting', (onProgress) => m.exportSnapshot(file, { namespace: options.namespace, onProgress }));
         say(`exported ${result.entries} memories of ${result.namespaces.length} namespace(s) to ${file} (sha256 ${result.checksum})`);
       }),
     );
 
   memory
     .command('import')
-    .description('Make the namespaces a snapshot covers hold exactly its memories; a damaged snapshot changes nothing')
+    .description('Make the namespaces a snapshot covers hold exactly its memories, in one transaction; a damaged snapshot changes nothing. Reads both snapshot versions; shows progress on large files')
     .argument('<file>', 'snapshot file written by `dreamos memory export`')
     .action((file: string, _options: object, command: Command) =>
       withMemory(command, (m) => {
-        const result = m.importSnapshot(file);
-        say(`imported ${result.entries} memories into ${result.namespaces.length} namespace(s) (${result.written} written, ${result.removed} removed): ${result.namespaces.join(', ')}`);
+        const result = withProgress('importing', (onProgress) => m.importSnapshot(file, { onProgress }));
+        say(`imported ${result.entries} memories into ${result.namespaces.length} namespace(s) (${result.written} written, ${result.removed} removed): ${listed(result.namespaces)}`);
       }),
     );
 

@@ -15,7 +15,7 @@ export function reportsDir(home: string): string {
 }
 
 /** Prints a mission's result, one line per task of its file; true when every task completed. */
-export function printMissionResult(result: MissionResult, uiUrl?: string): boolean {
+export function printMissionResult(result: MissionResult, uiUrl?: string, namespace = 'default'): boolean {
   for (const task of result.tasks.filter((t) => !t.parent)) {
     const workflowId = task.workflowIds[0] ?? `${result.missionId}.${task.taskId}`;
     if (task.state === 'completed') {
@@ -26,17 +26,17 @@ export function printMissionResult(result: MissionResult, uiUrl?: string): boole
   }
   for (const d of result.decisions) say(`  decision ${d.taskId}#${d.index}: ${d.kind}${d.byPerson ? ' (person)' : ''} for ${d.cause} — ${d.reason}${d.outcome ? ` → ${d.outcome}` : ''}`);
   say(`mission ${result.missionId}: ${result.status} · tokens ${result.tokens} · ${(result.durationMs / 1000).toFixed(1)} s`);
-  if (uiUrl) say(`  ${uiUrl}/namespaces/default/workflows/${encodeURIComponent(missionWorkflowId(result.missionId))}`);
+  if (uiUrl) say(`  ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(missionWorkflowId(result.missionId))}`);
   return result.status === 'completed';
 }
 
 /** Starts the mission, and with `wait` shows its progress, prints and writes its report; returns whether it completed. */
-export async function runMission(client: Client, input: MissionInput, options: { wait: boolean; home: string; uiUrl?: string }): Promise<boolean> {
+export async function runMission(client: Client, input: MissionInput, options: { wait: boolean; home: string; uiUrl?: string; namespace?: string }): Promise<boolean> {
   const handle = await startMission(client, input);
   say(`started ${handle.workflowId}: ${input.tasks.length} task(s), at most ${input.maxConcurrentTasks} at once`);
   if (!options.wait) return true;
   const result = await watchMission(handle, (line) => say(`  [${input.missionId}] ${line}`));
-  const ok = printMissionResult(result, options.uiUrl);
+  const ok = printMissionResult(result, options.uiUrl, options.namespace);
   const files = writeMissionReport(result, reportsDir(options.home));
   say(`report: ${files.markdown} (and ${path.basename(files.json)})`);
   return ok;

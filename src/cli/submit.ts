@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadMissionFile } from '../tasks/load';
+import { temporalUiUrl } from '../config';
 import { clientFromEnv } from './context';
 import { runMission } from './mission';
 
@@ -13,7 +14,7 @@ export function submitCommand(): Command {
       const input = loadMissionFile(file);
       const { client, config } = await clientFromEnv();
       try {
-        if (!(await runMission(client, input, { wait: options.wait ?? false, home: config.home }))) process.exitCode = 1;
+        if (!(await runMission(client, input, { wait: options.wait ?? false, home: config.home, uiUrl: temporalUiUrl(config), namespace: config.temporal.namespace }))) process.exitCode = 1;
       } finally {
         await client.connection.close();
       }

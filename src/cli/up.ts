@@ -55,7 +55,7 @@ export function upCommand(): Command {
 
       const endpoint = await ensureTemporal(config, say);
       let running: RunningWorkers;
-      const connection = await connectWorker(endpoint.address);
+      const connection = await connectWorker(endpoint.target);
       try {
         running = await runWorkers(TASK_QUEUE_ROLES, {
           connection,
@@ -84,9 +84,9 @@ export function upCommand(): Command {
       say(`Logs: ${path.join(config.home, 'dreamos.log')}`);
 
       if (mission && options.mission) {
-        const client = await connectClient(endpoint.address, config.temporal.namespace);
+        const client = await connectClient(endpoint.target);
         say(`Submitting ${path.basename(options.mission)}: mission ${mission.missionId}, ${mission.tasks.length} task(s).`);
-        const ok = await runMission(client, mission, { wait: true, home: config.home, uiUrl: endpoint.uiUrl });
+        const ok = await runMission(client, mission, { wait: true, home: config.home, uiUrl: endpoint.uiUrl, namespace: config.temporal.namespace });
         await client.connection.close();
         if (options.exitAfterMission) {
           await stop();

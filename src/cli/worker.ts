@@ -3,11 +3,11 @@ import { Command, Option } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { selectedProvider } from '../llm';
-import { connectWorker } from '../temporal/connection';
+import { connectWorker, temporalTarget } from '../temporal/connection';
 import { TASK_QUEUE_ROLES, TaskQueueRole } from '../contracts/task-queues';
 import { runWorkers } from '../../workers/run';
 import { defaultWorkflowBundleDir } from '../../workers/paths';
-import { clientAddress, say } from './context';
+import { say } from './context';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -17,8 +17,8 @@ export function workerCommand(): Command {
       const config = loadConfig();
       // SIGINT/SIGTERM make the SDK shut the workers down gracefully (the default runtime behaviour).
       Runtime.install({ logger: new DefaultLogger('WARN') });
-      const address = clientAddress(config);
-      const connection = await connectWorker(address);
+      const target = temporalTarget(config);
+      const connection = await connectWorker(target);
       const running = await runWorkers(options.queue, {
         connection,
         namespace: config.temporal.namespace,
@@ -26,7 +26,8 @@ export function workerCommand(): Command {
         workflowBundles: defaultWorkflowBundleDir(),
         identity: `${os.hostname()}-${process.pid}`,
       });
-      say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${address} (model: ${selectedProvider(config)})`);
+      const build = config.deployment.buildId ? `, build ${config.deployment.name}/${config.deployment.buildId}` : '';
+      say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${target.address}, namespace ${target.namespace}${build} (model: ${selectedProvider(config)})`);
       await running.done;
       await connection.close();
     });

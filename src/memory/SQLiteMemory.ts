@@ -3,13 +3,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DreamError } from '../errors';
 import { idempotencyConflict, MEMORY_ERRORS } from './errors';
-import { applySnapshot } from './apply';
+import { SnapshotApplier } from './apply';
 import { putValue, removeKey } from './journal';
 import { byRank, byRankMatching, byText, fromTopCandidates, queryWords, RecallPlan, ScoredRow, TextPlan, withinBudget } from './recall';
 import { rollbackNamespace } from './rollback';
 import { EntryRow, toEntry, toVersion } from './rows';
 import { migrate } from './schema';
-import { canonicalRow, readSnapshot, renderSnapshot, writeFileAtomic } from './snapshot';
+import { canonicalLines, ProgressListener, readSnapshot, writeSnapshot } from './snapshots';
 import { prepareStatements, Statements } from './statements';
 import { TermStats } from './term-stats';
 import { verifyDatabase } from './verify';
@@ -205,31 +205,35 @@ export class SQLiteMemory {
   }
 
   /**
-   * Writes a namespace (or every namespace) to a JSON snapshot file, atomically, from one
-   * consistent read. The snapshot covers the namespace even when it is empty.
+   * Writes a namespace (or every namespace) to a snapshot file (version 2, JSON lines), atomically,
+   * from one consistent read, in bounded memory. The snapshot covers the namespace even when it is empty.
    */
-  exportSnapshot(file: string, options: { namespace?: string } = {}): { entries: number; namespaces: string[]; checksum: string } {
+  exportSnapshot(file: string, options: { namespace?: string; onProgress?: ProgressListener } = {}): { entries: number; namespaces: string[]; checksum: string; bytes: number } {
     this.live();
     const ns = options.namespace === undefined ? undefined : checkName('namespace', options.namespace);
-    const { namespaces, lines } = this.db.transaction(() => ({
-      namespaces: ns === undefined ? this.st.namespaces.all().map((r) => r.namespace) : [ns],
-      lines: (ns === undefined ? this.st.exportAll.all() : this.st.exportNamespace.all(ns)).map(canonicalRow),
-    }))();
-    const { text, checksum } = renderSnapshot(namespaces, lines, new Date(this.now()));
-    writeFileAtomic(file, text);
-    return { entries: lines.length, namespaces, checksum };
+    // One read transaction: the namespaces, the count and the rows all come from the same state.
+    return this.db.transaction(() => {
+      const namespaces = ns === undefined ? this.st.namespaces.all().map((r) => r.namespace) : [ns];
+      const total = (ns === undefined ? this.st.countAll.get() : this.st.countNamespace.get(ns))!.n;
+      const rows = ns === undefined ? this.st.exportAll.iterate() : this.st.exportNamespace.iterate(ns);
+      return { namespaces, ...writeSnapshot(file, { namespaces, lines: canonicalLines(rows), total, createdAt: new Date(this.now()) }, options.onProgress) };
+    })();
   }
 
   /**
    * Makes every namespace the snapshot covers hold exactly the snapshot's entries, in one
    * transaction, journaled as op `import` (so a rollback can undo it); other namespaces are left
-   * alone. The snapshot is verified in full first: a bad one is a DreamError and changes nothing.
+   * alone. Version 2 streams through (bounded memory), checked line by line, and its trailer, count
+   * and checksum are checked before the commit; version 1 is read whole and checked first. A bad
+   * snapshot is a DreamError and changes nothing.
    */
-  importSnapshot(file: string): { entries: number; namespaces: string[]; written: number; removed: number } {
+  importSnapshot(file: string, options: { onProgress?: ProgressListener } = {}): { entries: number; namespaces: string[]; written: number; removed: number } {
     this.live();
-    const snapshot = readSnapshot(file);
-    const applied = this.inTransaction(() => applySnapshot(this.st, snapshot, this.now()));
-    return { entries: snapshot.entries.length, namespaces: [...snapshot.namespaces].sort(), ...applied };
+    return this.inTransaction(() => {
+      const applier = new SnapshotApplier(this.db, this.st, this.now(), file);
+      const read = readSnapshot(file, applier, options.onProgress);
+      return { entries: read.entries, namespaces: [...read.namespaces].sort(), ...applier.finish(read.entries) };
+    });
   }
 
   stats(): MemoryStats {

@@ -1,37 +1,99 @@
-import { holds, removeKey } from './journal';
-import type { Snapshot } from './snapshot';
+import type Database from 'better-sqlite3';
+import { holds } from './journal';
+import { duplicateKey } from './snapshots/format';
+import type { EntrySink } from './snapshots/read';
 import { IMPORT_BATCH, IMPORT_PARAMS, Statements } from './statements';
+import type { MemoryEntry } from './types';
+
+/** Journaled values applied to entries at once: a run long enough to cost one statement, short enough to still be in the page cache. */
+const APPLY_EVERY_ROWS = 2_000;
+
+/** The keys an import brings into namespaces that held entries before it, to find the keys it removes. */
+const STAGING = 'CREATE TEMP TABLE IF NOT EXISTS import_keys (namespace TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (namespace, key)) WITHOUT ROWID';
+const ABSENT = 'FROM entries WHERE namespace = ? AND NOT EXISTS (SELECT 1 FROM temp.import_keys k WHERE k.namespace = entries.namespace AND k.key = entries.key)';
+
+function prepareStaging(db: Database.Database) {
+  db.exec(STAGING);
+  db.exec('DELETE FROM temp.import_keys');
+  return {
+    stage: db.prepare('INSERT INTO temp.import_keys (namespace, key) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    journalAbsent: db.prepare(`INSERT INTO versions (namespace, key, op, checkpoint_id, at) SELECT namespace, key, 'import', NULL, ? ${ABSENT}`),
+    removeAbsent: db.prepare(`DELETE ${ABSENT}`),
+    clear: db.prepare('DELETE FROM temp.import_keys'),
+  };
+}
 
 /**
- * Makes each namespace the snapshot covers hold exactly its entries, journaled as op `import`:
- * keys the snapshot lacks are deleted, entries are written in snapshot (write) order, and entries
- * already holding the snapshot's value are left alone. Runs in the caller's transaction.
+ * Makes each namespace a snapshot covers hold exactly its entries, journaled as op `import`, as the
+ * entries stream in: each value is journaled (a hundred rows per statement) and the journaled runs
+ * applied to entries; entries already holding the snapshot's value are left alone; at the end keys
+ * the snapshot lacks are deleted. Runs in the caller's transaction, which a failed read rolls back.
+ * Memory stays bounded: the keys of namespaces that held entries go to a temp table, not to a set.
  */
-export function applySnapshot(st: Statements, snapshot: Snapshot, now: number): { written: number; removed: number } {
-  const incoming = new Map<string, Set<string>>(snapshot.namespaces.map((ns) => [ns, new Set<string>()]));
-  for (const { namespace, key } of snapshot.entries) incoming.get(namespace)!.add(key);
-  const existing = new Map<string, Set<string>>();
-  let removed = 0;
-  for (const [ns, keys] of incoming) {
-    const present = new Set(st.keysOf.all(ns).map((r) => r.key));
-    existing.set(ns, present);
-    for (const key of present) {
-      if (!keys.has(key) && removeKey(st, ns, key, 'import', null, now)) removed += 1;
+export class SnapshotApplier implements EntrySink {
+  written = 0;
+  removed = 0;
+  private namespaces: string[] = [];
+  private occupied = new Set<string>();
+  private staging?: ReturnType<typeof prepareStaging>;
+  private params: unknown[] = [];
+  private unapplied = 0;
+  private appliedTo = 0;
+  private firstSeq = 0;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly st: Statements,
+    private readonly now: number,
+    private readonly file: string,
+  ) {}
+
+  begin(namespaces: string[]): void {
+    this.namespaces = namespaces;
+    this.occupied = new Set(namespaces.filter((ns) => this.st.anyIn.get(ns) !== undefined));
+    if (this.occupied.size > 0) this.staging = prepareStaging(this.db);
+    this.firstSeq = this.appliedTo = this.st.lastSeq.get()!.seq;
+  }
+
+  entry({ namespace, key, ...value }: MemoryEntry): void {
+    if (this.staging !== undefined && this.occupied.has(namespace)) {
+      if (this.staging.stage.run(namespace, key).changes === 0) throw duplicateKey(this.file, namespace, key);
+      if (holds(this.st.get.get(namespace, key), value)) return;
     }
+    this.params.push(namespace, key, value.kind, value.content, JSON.stringify(value.tags), value.importance, value.role, value.createdAt, value.updatedAt, this.now);
+    if (this.params.length < IMPORT_BATCH * IMPORT_PARAMS) return;
+    this.st.journalImportBatch.run(this.params);
+    this.params = [];
+    this.unapplied += IMPORT_BATCH;
+    if (this.unapplied >= APPLY_EVERY_ROWS) this.apply();
   }
-  // Statement runs, not SQLite, dominate a large import: the values are journaled a hundred rows
-  // per statement, then applied to entries in one.
-  const lastSeq = st.lastSeq.get()!.seq;
-  const params: unknown[] = [];
-  for (const { namespace, key, ...value } of snapshot.entries) {
-    if (existing.get(namespace)!.has(key) && holds(st.get.get(namespace, key), value)) continue;
-    params.push(namespace, key, value.kind, value.content, JSON.stringify(value.tags), value.importance, value.role, value.createdAt, value.updatedAt, now);
+
+  /** Applies what is left, removes the keys the snapshot lacks, and checks no key came twice. */
+  finish(entries: number): { written: number; removed: number } {
+    for (let at = 0; at < this.params.length; at += IMPORT_PARAMS) this.st.journalImport.run(this.params.slice(at, at + IMPORT_PARAMS));
+    this.unapplied += this.params.length / IMPORT_PARAMS;
+    this.params = [];
+    this.apply();
+    if (this.staging !== undefined) {
+      for (const ns of this.occupied) {
+        this.staging.journalAbsent.run(this.now, ns);
+        this.removed += this.staging.removeAbsent.run(ns).changes;
+      }
+      this.staging.clear.run();
+    }
+    // Keys of namespaces that were empty are not staged: a key listed twice shows as fewer entries than lines.
+    if (this.st.countIn.get(JSON.stringify(this.namespaces))!.n !== entries) {
+      const twice = this.st.journaledTwice.get(this.firstSeq);
+      throw duplicateKey(this.file, twice?.namespace ?? '?', twice?.key ?? '?');
+    }
+    return { written: this.written, removed: this.removed };
   }
-  const batch = IMPORT_BATCH * IMPORT_PARAMS;
-  let at = 0;
-  for (; at + batch <= params.length; at += batch) st.journalImportBatch.run(params.slice(at, at + batch));
-  for (; at < params.length; at += IMPORT_PARAMS) st.journalImport.run(params.slice(at, at + IMPORT_PARAMS));
-  const written = params.length / IMPORT_PARAMS;
-  if (written > 0) st.upsertJournaled.run(lastSeq);
-  return { written, removed };
+
+  private apply(): void {
+    if (this.unapplied === 0) return;
+    this.st.upsertJournaled.run(this.appliedTo);
+    this.written += this.unapplied;
+    this.unapplied = 0;
+    this.appliedTo = this.st.lastSeq.get()!.seq;
+  }
 }

@@ -16,6 +16,8 @@ export const MEMORY_ERRORS = {
   snapshotWrongVersion: 'SNAPSHOT_WRONG_VERSION',
   snapshotInvalid: 'SNAPSHOT_INVALID',
   snapshotChecksum: 'SNAPSHOT_CHECKSUM_MISMATCH',
+  snapshotCount: 'SNAPSHOT_COUNT_MISMATCH',
+  snapshotTooLarge: 'SNAPSHOT_TOO_LARGE',
 } as const;
 
 export type MemoryErrorCode = (typeof MEMORY_ERRORS)[keyof typeof MEMORY_ERRORS];

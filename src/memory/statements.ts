@@ -43,7 +43,11 @@ export function prepareStatements(db: Database.Database) {
     remove: s('DELETE FROM entries WHERE namespace = ? AND key = ?'),
     get: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? AND key = ?`),
     exists: s<{ one: number }>('SELECT 1 AS one FROM entries WHERE namespace = ? AND key = ?'),
-    keysOf: s<{ key: string }>('SELECT key FROM entries WHERE namespace = ?'),
+    anyIn: s<{ one: number }>('SELECT 1 AS one FROM entries WHERE namespace = ? LIMIT 1'),
+    /** Entries of the namespaces given as a JSON array. */
+    countIn: s<{ n: number }>('SELECT COUNT(*) AS n FROM entries WHERE namespace IN (SELECT value FROM json_each(?))'),
+    /** A key holding two values journaled after a seq: an import that listed it twice. */
+    journaledTwice: s<{ namespace: string; key: string }>('SELECT namespace, key FROM versions WHERE seq > ? AND kind IS NOT NULL GROUP BY namespace, key HAVING COUNT(*) > 1 LIMIT 1'),
     list: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
     listLong: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE namespace = ? AND kind = 'long' ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),
     listShort: s<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries INDEXED BY entries_short WHERE namespace = ? AND kind = 'short' ORDER BY updated_at DESC, version DESC LIMIT ? OFFSET ?`),

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DreamError, errorMessage } from '../errors';
+import { clientConnectionOptions, TemporalTarget } from './connection';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../contracts/search-attributes';
 
 export interface DevServerOptions {
@@ -63,13 +64,14 @@ function exited(child: ChildProcess): Promise<void> {
  * the same db file the dev server may answer "Not enough hosts to serve the request" for a
  * while (temporalio/cli#632), so readiness means a successful ListWorkflowExecutions.
  */
-export async function waitForTemporal(address: string, namespace: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForTemporal(target: TemporalTarget, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+  const { address, namespace } = target;
   const deadline = Date.now() + timeoutMs;
   let lastError = 'not reachable';
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error('the server process exited during start-up');
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await Connection.connect(clientConnectionOptions(target, 2_000));
       try {
         await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
         return;
@@ -110,7 +112,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.once('error', (err) => (spawnError = err));
   const address = `127.0.0.1:${options.port}`;
   try {
-    await waitForTemporal(address, namespace, options.readyTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError);
+    await waitForTemporal({ address, namespace }, options.readyTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError);
   } catch (err) {
     child.kill('SIGKILL');
     await exited(child);

@@ -3,9 +3,11 @@ import { DreamConfig } from '../config';
 import { errorMessage } from '../errors';
 import { resolveTemporalCli } from './cli-binary';
 import { DevServer, startDevServer, waitForTemporal } from './dev-server';
+import { TemporalTarget, temporalTarget } from './connection';
 
 export interface TemporalEndpoint {
-  address: string;
+  /** How to connect (address, namespace, TLS, API key). */
+  target: TemporalTarget;
   /** Web UI base URL when known. */
   uiUrl?: string;
   /** Set when this process started the embedded dev server (and must stop it). */
@@ -20,9 +22,10 @@ export async function ensureTemporal(config: DreamConfig, progress: (line: strin
   const { address, namespace, cliPath, port, uiPort } = config.temporal;
   if (address) {
     try {
-      await waitForTemporal(address, namespace, 5_000);
-      progress(`Using the Temporal server at ${address} (TEMPORAL_ADDRESS).`);
-      return { address };
+      const target = temporalTarget(config);
+      await waitForTemporal(target, 5_000);
+      progress(`Using the Temporal server at ${address} (TEMPORAL_ADDRESS), namespace ${namespace}.`);
+      return { target, uiUrl: config.dashboard.temporalUiUrl };
     } catch (err) {
       progress(`TEMPORAL_ADDRESS=${address} does not answer (${errorMessage(err)}); starting the embedded server instead.`);
     }
@@ -32,5 +35,6 @@ export async function ensureTemporal(config: DreamConfig, progress: (line: strin
   progress(`Starting the embedded Temporal server (${binary}) with state in ${dbFile} ...`);
   const server = await startDevServer({ binary, dbFile, port, uiPort, namespace, logFile: path.join(config.home, 'temporal.log') });
   progress(`Temporal server ready at ${server.address}.`);
-  return { address: server.address, uiUrl: server.uiUrl, server };
+  // The embedded server is plain text on loopback: TLS settings are for remote servers.
+  return { target: { address: server.address, namespace }, uiUrl: server.uiUrl, server };
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot (service temporal-setup, admin-tools image): waits for the server, creates the
-# namespace and registers Dream.OS's search attributes (workflows/search-attributes.ts).
+# namespace and registers Dream.OS's search attributes (src/contracts/search-attributes.ts).
 # Safe to rerun: an attribute that exists with the same type is accepted again.
 set -eu
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"

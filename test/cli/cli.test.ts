@@ -87,9 +87,12 @@ describe('dreamos CLI: bad input is a clear error with a non-zero exit', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const taken = (blocker.address() as net.AddressInfo).port;
     const temporalPort = await freePort();
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
     try {
       const { code, output } = await runDreamos(['up'], {
-        DREAMOS_HOME: fs.mkdtempSync(path.join(dir, 'home-')),
+        // Unset, so `up` starts (and must then stop) an embedded server of its own, not the shared one.
+        TEMPORAL_ADDRESS: '',
+        DREAMOS_HOME: home,
         TEMPORAL_CLI_PATH: testEnv().cliPath,
         DREAMOS_TEMPORAL_PORT: String(temporalPort),
         DREAMOS_UI_PORT: String(await freePort()),
@@ -98,6 +101,8 @@ describe('dreamos CLI: bad input is a clear error with a non-zero exit', () => {
       expect(code).toBe(1);
       expect(output).toContain(`error [DASHBOARD_LISTEN]: Cannot listen on 127.0.0.1:${taken}`);
       expect(output).toContain('fix: Choose another port');
+      expect(output).toContain(`Temporal server ready at 127.0.0.1:${temporalPort}`);
+      expect(fs.existsSync(path.join(home, 'temporal.db'))).toBe(true);
       expect(await isPortOpen(temporalPort)).toBe(false);
     } finally {
       blocker.close();

@@ -10,6 +10,7 @@ import { FailureStore } from '../../src/analytics/store';
 import type { FailureClass } from '../../src/contracts/failure-taxonomy';
 import { RunningDashboard, startDashboard } from '../../src/dashboard/server';
 import { startAgentTask } from '../../src/missions/client';
+import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { ARTIFACTS } from '../helpers/paths';
 import { startTestWorkers, taskSpec, testClient, testEnv, TestWorkers, uniqueId } from '../helpers/temporal';
 
@@ -163,12 +164,34 @@ test('the figures are in the page', async () => {
   expect(await link.getAttribute('href')).toBe('http://localhost:8233/namespaces/default/workflows/mission-e2e-task-10/run-10');
 });
 
-test('swarm health shows what Temporal reports', async () => {
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).dreamDashboard?.health?.live.reachable === true);
-  expect(await text('#health-status')).toBe('live');
-  expect(await text('#health-active')).toMatch(/^\d[\d,]*$/);
-  expect(await text('#health-pollers')).toMatch(/^\d[\d,]*$/);
-  expect(await text('#health-queues')).toContain('nexus');
+test('swarm health shows what Temporal reports: running agent tasks and DescribeTaskQueue pollers', async () => {
+  const workers = await startTestWorkers();
+  const running = await startAgentTask(client, taskSpec({ steps: 3, model: { sim: { latencyMs: 1_500 } } }));
+  try {
+    const fromTemporal = async () => {
+      const active = (await client.workflow.count('WorkflowType="agentTask" AND ExecutionStatus="Running"')).count;
+      const answers = await Promise.all(
+        Object.values(TASK_QUEUES).flatMap((name) => [1, 2].map((taskQueueType) => client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name }, taskQueueType }))),
+      );
+      return { active: String(active), pollers: String(answers.reduce((sum, answer) => sum + (answer.pollers?.length ?? 0), 0)) };
+    };
+    const onPage = async () => ({ active: (await text('#health-active')).replace(/,/g, ''), pollers: (await text('#health-pollers')).replace(/,/g, '') });
+    // The page refreshes its health every 500 ms: it must match Temporal's own figures at one refresh.
+    let last = { temporal: await fromTemporal(), page: await onPage() };
+    for (let i = 0; i < 40 && JSON.stringify(last.temporal) !== JSON.stringify(last.page); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      last = { temporal: await fromTemporal(), page: await onPage() };
+    }
+    expect(last.page).toEqual(last.temporal);
+    expect(Number(last.temporal.active)).toBeGreaterThanOrEqual(1);
+    // This file's agents and nexus workers poll for workflow and activity tasks.
+    expect(Number(last.temporal.pollers)).toBeGreaterThanOrEqual(3);
+    expect(await text('#health-status')).toBe('live');
+    expect(await text('#health-queues')).toContain('nexus');
+  } finally {
+    await running.terminate('end of the health test');
+    await workers.stop();
+  }
 });
 
 test('a new failure appears live, without a reload', async () => {

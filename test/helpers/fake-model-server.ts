@@ -10,21 +10,29 @@ export type FakeReply =
   | { kind: 'hang' }
   | { kind: 'garbage' };
 
+/** One request the fake endpoint received, and when (ms since epoch). */
+export interface FakeRequest {
+  model: string;
+  messages: ChatMessage[];
+  authorization?: string;
+  at: number;
+}
+
 /**
  * An OpenAI-compatible chat-completions endpoint on loopback. Model calls are a paid external
  * service, so tests use this stand-in; it fails the way real endpoints do (429 with Retry-After,
  * 500, 401, hangs, unreadable bodies), and answers like the `sim` model otherwise.
  */
-export async function startFakeModelServer(script: FakeReply[] = []): Promise<{ baseUrl: string; requests: Array<{ model: string; messages: ChatMessage[]; authorization?: string }>; close(): Promise<void> }> {
+export async function startFakeModelServer(script: FakeReply[] = []): Promise<{ baseUrl: string; requests: FakeRequest[]; close(): Promise<void> }> {
   const sim = new SimModel({ seed: 1 }, () => 1);
-  const requests: Array<{ model: string; messages: ChatMessage[]; authorization?: string }> = [];
+  const requests: FakeRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
       const parsed = JSON.parse(body) as { model: string; messages: ChatMessage[]; temperature: number };
-      requests.push({ model: parsed.model, messages: parsed.messages, authorization: req.headers.authorization });
+      requests.push({ model: parsed.model, messages: parsed.messages, authorization: req.headers.authorization, at: Date.now() });
       const reply = script.shift() ?? { kind: 'answer' };
       switch (reply.kind) {
         case 'hang':

@@ -31,20 +31,14 @@ async function replayAll(workflowBundle: { code: string } | { codePath: string }
 }
 
 describe('replay of recorded histories', () => {
-  test('the committed histories cover healed, rolled-back and escalated runs', () => {
+  test('the committed histories cover rollback, healing, escalation, signals, an update, continue-as-new and failed model calls', () => {
     const names = recordedHistories().map((h) => h.workflowId);
-    expect(names).toEqual(
-      expect.arrayContaining([
-        // Recorded under agent-task-v5 and forget-dropped-facts, both deprecated now: runs started
-        // before the deprecation must still replay until they have all closed.
-        'agentTask-v5-rollback-with-memory',
-        'agentTask-v5-healed-by-ladder',
-        'agentTask-v6-rollback-forgets-facts',
-        // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline.
-        'mission-supervised',
-        'mission-person-default-abandon',
-      ]),
-    );
+    const scenarios = ['rollback-with-memory', 'healed-by-ladder', 'escalated', 'signals-and-update', 'continued-as-new', 'model-call-failed', 'model-call-timed-out'];
+    // v7: recorded while the last patches were deprecated; they must keep replaying once the
+    // deprecations are removed (runs started under v7 may still be open). v8: the current code.
+    expect(names).toEqual(expect.arrayContaining(['v7', 'v8'].flatMap((release) => scenarios.map((s) => `agentTask-${release}-${s}`))));
+    // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline.
+    expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
   });
 
   test('the current workflow code replays every recorded history deterministically', async () => {

@@ -4,7 +4,7 @@ import { startAgentTask } from '../../src/missions/client';
 import { outputSchema } from '../../src/healing/output-schemas';
 import { AGENT_TASK_WORKFLOW, AgentTaskResult, agentTaskStartOptions, checkpointsQuery, EscalationContext, escalationOf, PromptInput, stateQuery } from '../../src/contracts/agent-task';
 import { promptInputs } from '../helpers/history';
-import { ROLLBACK_AT_STEP_2, taskSpec, useTestWorkers } from '../helpers/temporal';
+import { ROLLBACK_AT_STEP_2, taskSpec, useTestWorkers, workflowFailure } from '../helpers/temporal';
 
 const env = useTestWorkers();
 
@@ -65,14 +65,8 @@ describe('agentTask on a real Temporal server', () => {
       model: { sim: { rules: [{ whenPromptIncludes: 'Goal:', fault: 'empty-answer' }] } },
     });
     const handle = await startAgentTask(env.client, spec);
-    const error = await handle.result().then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const cause = await workflowFailure(handle);
 
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
     expect(cause.type).toBe('EscalationRequired');
     expect(cause.nonRetryable).toBe(true);
     const context = cause.details?.[0] as EscalationContext;
@@ -139,10 +133,7 @@ describe('agentTask on a real Temporal server', () => {
       model: { sim: { rules: [{ whenPromptIncludes: 'Step 3 of 3', fault: 'empty-answer' }] } },
     });
     const escalated = await startAgentTask(env.client, failing);
-    const context = await escalated.result().then(
-      () => undefined,
-      (err: WorkflowFailedError) => escalationOf(err)?.context,
-    );
+    const context = escalationOf(await workflowFailure(escalated))?.context;
     expect(context?.reason).toBe('rollback-limit');
     expect(context?.resume?.fromWorkflowId).toBe(escalated.workflowId);
     expect(context?.resume?.records.map((r) => r.step)).toEqual([0, 1]);

@@ -9,7 +9,7 @@ import { startAgentTask } from '../../src/missions/client';
 import type { AgentTaskSpec } from '../../src/contracts/agent-task-spec';
 import type { AgentTaskResult, EscalationContext, PromptInput, PromptResult } from '../../src/contracts/agent-task';
 import { childWorkers, LoggedProcess } from '../helpers/processes';
-import { startTestWorkers, taskSpec, testClient, TestWorkers } from '../helpers/temporal';
+import { startTestWorkers, taskSpec, testClient, TestWorkers, workflowFailure } from '../helpers/temporal';
 
 /** Strategies that ask the model again; local repair never calls it, rollback restarts the step. */
 const MODEL_STRATEGIES = ['reask', 'regenerate', 'lower-temperature', 'fallback-model', 'decompose'];
@@ -78,15 +78,9 @@ function chainResolutions(analyticsFile: string, workflowId: string): string[] {
 }
 
 async function escalationOf(handle: WorkflowHandle): Promise<ApplicationFailure> {
-  const error = await handle.result().then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  const cause = (error as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  expect((cause as ApplicationFailure).type).toBe('EscalationRequired');
-  return cause as ApplicationFailure;
+  const cause = await workflowFailure(handle);
+  expect(cause.type).toBe('EscalationRequired');
+  return cause;
 }
 
 /**

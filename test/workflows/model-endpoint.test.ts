@@ -24,7 +24,7 @@ async function runAgainst(script: FakeReply[]) {
       (result) => ({ result, error: undefined }),
       (error: unknown) => ({ result: undefined, error }),
     );
-    return { ...outcome, requests: endpoint.requests.length, handle };
+    return { ...outcome, requests: endpoint.requests.length, requestTimes: endpoint.requests.map((r) => r.at), handle };
   } finally {
     await workers.stop();
     await endpoint.close();
@@ -43,6 +43,14 @@ test('429, 500, a hang and an unreadable body are retried by Temporal with backo
   const history = await handle.fetchHistory();
   const [started] = activityEvents(history, 'promptModel').started;
   expect(started?.attempt).toBe(5);
+});
+
+test("a 429's Retry-After sets when Temporal retries, not the retry policy's 1 s backoff", async () => {
+  const { result, requestTimes } = await runAgainst([{ kind: 'status', status: 429, headers: { 'retry-after': '4' } }]);
+  expect(result?.outputs).toHaveLength(1);
+  expect(requestTimes).toHaveLength(2);
+  // The policy alone would retry after its 1 s initial interval; the endpoint asked for 4 s.
+  expect(requestTimes[1] - requestTimes[0]).toBeGreaterThanOrEqual(3_900);
 });
 
 test('401 is not retried: the task escalates at once, naming the credentials fix', async () => {

@@ -36,6 +36,10 @@ test('the Temporal dev server stopped and restarted on the same db file mid-task
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  const atStop = await handle.query(stateQuery);
+  const eventsAtStop = (await handle.fetchHistory()).events?.length ?? 0;
+  expect(atStop.status).toBe('running');
+  expect(atStop.step).toBeLessThan(5);
   await server.stop();
   expect(fs.statSync(dbFile).size).toBeGreaterThan(0);
   await new Promise((r) => setTimeout(r, 1_000));
@@ -46,4 +50,9 @@ test('the Temporal dev server stopped and restarted on the same db file mid-task
   const history = await handle.fetchHistory();
   // Steps that completed before the stop were not re-run: one model call per step (an interrupted one is retried in place).
   expect(activityEvents(history, 'promptModel').scheduled).toHaveLength(5);
+  // The restarted server carried the task on: model calls were made and answered after the stop.
+  const afterStop = (history.events ?? []).slice(eventsAtStop);
+  const callsAfterStop = afterStop.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'promptModel');
+  expect(callsAfterStop.length).toBeGreaterThanOrEqual(5 - atStop.step - 1);
+  expect(callsAfterStop.length).toBeGreaterThan(0);
 });

@@ -1,11 +1,9 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { AGENT_TASK_WORKFLOW } from '../../src/contracts/agent-task';
 import { MISSION_WORKFLOW } from '../../src/contracts/mission';
 import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
-import { uniqueId, useTestWorkers } from '../helpers/temporal';
+import { uniqueId, useTestWorkers, workflowFailure } from '../helpers/temporal';
 
 const { EventType } = temporal.api.enums.v1;
 const env = useTestWorkers({ queues: ['agents', 'nexus', 'control'] });
@@ -58,17 +56,11 @@ const cases = WORKFLOWS.flatMap(({ type, taskQueue, inputs }) => inputs.map((inp
 describe('every workflow validates its input at the boundary, whoever starts it', () => {
   test.each(cases)('$type started with $what fails at once, naming $names', async ({ type, taskQueue, args, names }) => {
     const handle = await env.client.workflow.start(type, { taskQueue, workflowId: uniqueId(`bad-input-${type}`), args });
-    const error = await handle.result().then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const cause = await workflowFailure(handle);
 
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    const cause = (error as WorkflowFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
     expect(cause).toMatchObject({ type: INVALID_WORKFLOW_INPUT, nonRetryable: true });
-    expect(cause?.message).toContain(`${names}:`);
-    expect(cause?.message).toContain('Fix:');
+    expect(cause.message).toContain(`${names}:`);
+    expect(cause.message).toContain('Fix:');
     // Failed by its first workflow task: no task failure retried in a loop, no activity scheduled.
     const events = (await handle.fetchHistory()).events ?? [];
     const types = events.map((e) => e.eventType);

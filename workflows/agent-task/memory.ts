@@ -1,4 +1,4 @@
-import { deprecatePatch, log, proxyActivities } from '@temporalio/workflow';
+import { log, proxyActivities } from '@temporalio/workflow';
 import type { MemoryActivities, RecalledMemory } from '../../activities/memory';
 import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import type { Checkpoint } from '../../src/contracts/agent-task';
@@ -9,12 +9,6 @@ const memory = proxyActivities<MemoryActivities>(NEXUS_ACTIVITY_OPTIONS);
 const RECALL_LIMIT = 8;
 const PROMPT_CHARS = 1_500;
 const CONTENT_CHARS = 600;
-
-/**
- * Retired: runs since this patch forget the facts of the steps a rollback drops. Deprecated rather
- * than removed while runs recorded with its marker may still be open (see README, "Workflow versioning").
- */
-const FORGET_DROPPED_FACTS_PATCH = 'forget-dropped-facts';
 
 /**
  * Names the memory state of a checkpoint so a rollback can return to it. The first memory write
@@ -75,7 +69,6 @@ export async function rollBackMemory(task: TaskRun, target: Checkpoint, droppedS
   if (!target.memoryId) return;
   const idempotencyKey = `${task.workflowId}/rollback-${task.state.rollbacks}`;
   if (target.memoryWritten) await memory.rollbackMemory({ namespaces: [task.agentNamespace], checkpointId: target.memoryId, idempotencyKey });
-  if (droppedSteps.length > 0) deprecatePatch(FORGET_DROPPED_FACTS_PATCH);
   const forget = droppedSteps.map((step) => ({ namespace: task.missionNamespace, key: factKey(task, step) }));
   await memory.rememberStep({
     idempotencyKey: `${idempotencyKey}/note`,

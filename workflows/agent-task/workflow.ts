@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, deprecatePatch, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { AgentTaskInput, AgentTaskResult, PromptInput } from '../../src/contracts/agent-task';
 import { classifyFailure } from '../../src/contracts/failure-taxonomy';
 import { escalate } from './escalation';
@@ -13,13 +13,6 @@ import { rollBack } from './rollback';
 import { atFailureLimit, freshStep, noteFailure, openTask, spentBudget, tally, TaskRun } from './task';
 
 /**
- * Retired patch: it stood for the three patches before it (memory, analytics and the healer; memory
- * checkpoints marked by tagged writes; no search-attribute upsert at start). Deprecated rather than
- * removed while runs recorded with its marker may still be open (README, "Workflow versioning").
- */
-const AGENT_TASK_V5_PATCH = 'agent-task-v5';
-
-/**
  * One agent task: a loop of steps. Each step recalls memory (nexus queue), prompts the model (agents
  * queue) and validates the answer; a valid answer is remembered and checkpointed. An invalid one is
  * healed (local repair, then the strategy the healer chooses from the failure analytics); repeated
@@ -29,7 +22,6 @@ const AGENT_TASK_V5_PATCH = 'agent-task-v5';
  */
 export async function agentTask(raw: AgentTaskInput): Promise<AgentTaskResult> {
   const input = parseAgentTaskInput(raw);
-  deprecatePatch(AGENT_TASK_V5_PATCH);
   const task = openTask(input);
   const { spec, state } = task;
   registerHandlers(task);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { memoryCommand, memoryDbFile } from '../../../src/cli/memory';
+import { describeProgress } from '../../../src/cli/progress';
 import { requireBuiltCli, runDreamos } from '../../helpers/processes';
 import { DreamError } from '../../../src/errors';
 import { captureStdout } from '../../helpers/stdout';
@@ -34,6 +35,21 @@ describe('dreamos memory', () => {
     expect(await run('--db', tmp.path('a.db'), 'export', tmp.path('snap.json'), '--namespace', 'mission:m1')).toMatch(/^exported 1 memories of 1 namespace\(s\) to .*snap\.json \(sha256 [0-9a-f]{64}\)\n$/);
     expect(await run('--db', tmp.path('b.db'), 'import', tmp.path('snap.json'))).toBe('imported 1 memories into 1 namespace(s) (1 written, 0 removed): mission:m1\n');
     expect(JSON.parse(await run('--db', tmp.path('b.db'), 'get', 'mission:m1', 'k')).content).toBe('portable');
+  });
+
+  test('export without --namespace covers every namespace, and import reports each one', async () => {
+    const source = SQLiteMemory.open(tmp.path('a.db'));
+    source.put('mission:m1', 'k', { content: 'mission fact' });
+    source.put('agent:m1:t1', 'k', { content: 'agent fact' });
+    source.close();
+
+    expect(await run('--db', tmp.path('a.db'), 'export', tmp.path('all.jsonl'))).toMatch(/^exported 2 memories of 2 namespace\(s\) to /);
+    expect(await run('--db', tmp.path('b.db'), 'import', tmp.path('all.jsonl'))).toBe('imported 2 memories into 2 namespace(s) (2 written, 0 removed): agent:m1:t1, mission:m1\n');
+  });
+
+  test('a progress line gives entries and MB done, of how many when known, and the rates so far', () => {
+    expect(describeProgress('importing', { entries: 120_000, bytes: 40_100_000, totalBytes: 330_000_000 }, 4_000)).toBe('importing: 120 000 entries, 40.1 of 330.0 MB (12 %), 30 000 entries/s, 10.0 MB/s');
+    expect(describeProgress('exporting', { entries: 250_000, bytes: 80_000_000, totalEntries: 1_000_000 }, 2_000)).toBe('exporting: 250 000 of 1 000 000 entries (25 %), 80.0 MB, 125 000 entries/s, 40.0 MB/s');
   });
 
   test('recall filters by kind and importance and stops at --max-chars', async () => {

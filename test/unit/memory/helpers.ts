@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OpenOptions, SQLiteMemory } from '../../../src/memory';
 import { useTempFiles } from '../../helpers/temp-files';
@@ -35,4 +37,22 @@ export function thrown(fn: () => unknown): unknown {
     return err;
   }
   throw new Error('expected the call to throw, but it returned');
+}
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Child processes run the compiled memory module; refuse to test a build older than the sources. */
+export function requireFreshBuild(): void {
+  const newest = (dir: string, ext: string): number =>
+    Math.max(
+      ...fs.readdirSync(dir, { withFileTypes: true }).map((f) => {
+        const file = path.join(dir, f.name);
+        if (f.isDirectory()) return newest(file, ext);
+        return f.name.endsWith(ext) ? fs.statSync(file).mtimeMs : 0;
+      }),
+    );
+  const built = path.join(ROOT, 'dist', 'src', 'memory');
+  if (!fs.existsSync(path.join(built, 'SQLiteMemory.js')) || newest(built, '.js') < newest(path.join(ROOT, 'src', 'memory'), '.ts')) {
+    throw new Error('dist/src/memory is missing or older than src/memory: run `npm run build` first (`npm test` does).');
+  }
 }

@@ -2,21 +2,10 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useTempDir } from './helpers';
+import { requireFreshBuild, useTempDir } from './helpers';
 
 const tmp = useTempDir();
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WRITER = path.join(__dirname, 'fixtures', 'crash-writer.js');
-
-/** The child runs the compiled SQLiteMemory; refuse to test a build older than the sources. */
-function requireFreshBuild(): void {
-  const newest = (dir: string, ext: string) =>
-    Math.max(...fs.readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
-  const built = path.join(ROOT, 'dist', 'src', 'memory');
-  if (!fs.existsSync(path.join(built, 'SQLiteMemory.js')) || newest(built, '.js') < newest(path.join(ROOT, 'src', 'memory'), '.ts')) {
-    throw new Error('dist/src/memory is missing or older than src/memory: run `npm run build` first (`npm test` does).');
-  }
-}
 
 /** Starts the writer, SIGKILLs it once it has reported `after` committed keys, and returns the keys it reported. */
 function killMidLoop(file: string, round: number, after: number): Promise<{ reported: string[]; signal: NodeJS.Signals | null }> {

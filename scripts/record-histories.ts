@@ -9,7 +9,8 @@ import { AgentTaskHandle, outcomeOf, startAgentTask } from '../src/missions/clie
 import { amendGoalUpdate, hintSignal, pauseSignal, resumeSignal, stateQuery } from '../src/contracts/agent-task';
 import { resolveTemporalCli } from '../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
-import { parseTaskDocument } from '../src/tasks/load';
+import { parseMissionDocument, parseTaskDocument } from '../src/tasks/load';
+import { startMission } from '../src/missions/mission-client';
 import { runWorkers } from '../workers/run';
 import { bundleWorkflows } from './bundle-workflows';
 
@@ -66,8 +67,40 @@ const SCENARIOS: Record<string, Scenario> = {
   'model-call-timed-out': { fields: failingCallOnce('hang') },
 };
 
+/** Missions: dependencies, a reassignment, a split, a retry after an outage, a person's default at the deadline. */
+const escalateFast = { maxConsecutiveFailures: 1, maxRollbacks: 0 };
+const missionDefaults = { role: 'researcher', outputSchema: 'answer', timeouts: { promptMs: 10_000, heartbeatMs: 3_000 } };
+const MISSION_SCENARIOS: Record<string, object> = {
+  supervised: {
+    maxConcurrentTasks: 2,
+    supervision: { askPerson: 'never', retryBackoffMs: 500, reassignTo: [{ role: 'senior' }] },
+    defaults: missionDefaults,
+    tasks: [
+      { taskId: 'facts', goal: 'Collect the facts' },
+      { taskId: 'draft', role: 'junior', goal: 'Draft from the facts', dependsOn: ['facts'], steps: 2, budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 2', unlessPromptIncludes: 'You are the senior agent', fault: 'empty-answer' }] } } },
+      { taskId: 'survey', goal: 'Survey the WHOLE-MARKET', steps: 2, budget: escalateFast, supervision: { reassignTo: [] }, model: { sim: { rules: [{ whenPromptIncludes: 'WHOLE-MARKET', unlessPromptIncludes: 'Part ', fault: 'empty-answer' }] } } },
+      { taskId: 'fetch', goal: 'Fetch during an OUTAGE', budget: { maxAttempts: 1 }, model: { sim: { rules: [{ whenPromptIncludes: 'OUTAGE', unlessPromptIncludes: 'Retry 1 after', fault: 'rate-limit' }] } } },
+    ],
+  },
+  'person-default-abandon': {
+    supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon' },
+    defaults: missionDefaults,
+    tasks: [
+      { taskId: 'root', role: 'junior', goal: 'Start', budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'You are the junior agent', fault: 'empty-answer' }] } } },
+      { taskId: 'leaf', goal: 'Continue', dependsOn: ['root'] },
+      { taskId: 'free', goal: 'Independent' },
+    ],
+  },
+};
+
+/** `--only <prefix>`: record only the scenarios whose file name starts with it (e.g. `mission-`). */
+function selected(file: string): boolean {
+  const at = process.argv.indexOf('--only');
+  return at < 0 || path.basename(file).startsWith(process.argv[at + 1] ?? '');
+}
+
 async function main(): Promise<void> {
-  const outDir = path.resolve(process.argv[2] ?? path.join('test', 'replay', 'histories'));
+  const outDir = path.resolve(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : path.join('test', 'replay', 'histories'));
   fs.mkdirSync(outDir, { recursive: true });
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const config = loadConfig({ ...process.env, DREAMOS_MODEL_PROVIDER: 'sim' });
@@ -76,7 +109,7 @@ async function main(): Promise<void> {
   const bundles = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-bundles-${process.pid}`));
   const connection = await NativeConnection.connect({ address: server.address });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-record-'));
-  const workers = await runWorkers(['agents', 'nexus'], {
+  const workers = await runWorkers(['agents', 'nexus', 'control'], {
     connection,
     namespace: 'default',
     config,
@@ -89,6 +122,7 @@ async function main(): Promise<void> {
   try {
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
       const file = path.join(outDir, `agentTask-${RELEASE}-${name}.json`);
+      if (!selected(file)) continue;
       // A recorded history stands for the code that made it: never overwrite one.
       if (fs.existsSync(file)) {
         console.log(`kept ${name}: already recorded`);
@@ -102,6 +136,19 @@ async function main(): Promise<void> {
       const history = await client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
       fs.writeFileSync(file, historyToJSON(history));
       console.log(`recorded ${name}: ${outcome.status}, ${history.events?.length} events`);
+    }
+    for (const [name, fields] of Object.entries(MISSION_SCENARIOS)) {
+      const file = path.join(outDir, `mission-${name}.json`);
+      if (!selected(file)) continue;
+      if (fs.existsSync(file)) {
+        console.log(`kept mission ${name}: already recorded`);
+        continue;
+      }
+      const handle = await startMission(client, parseMissionDocument({ mission: `replay-${name}`, ...fields }));
+      const result = await handle.result();
+      const history = await handle.fetchHistory();
+      fs.writeFileSync(file, historyToJSON(history));
+      console.log(`recorded mission ${name}: ${result.status}, ${result.decisions.length} decisions, ${history.events?.length} events`);
     }
   } finally {
     await workers.shutdown();

@@ -20,6 +20,7 @@ import { createScalingActivities } from '../activities/scaling';
 import { createScalingEventActivities } from '../activities/scaling-events';
 import { ScalingEventStore } from '../src/scaling/events';
 import { selectBackend, WorkerBackend } from '../src/scaling/backend';
+import { createMissionActivities } from '../activities/mission';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -107,7 +108,7 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     scaling.close();
   };
   try {
-    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createScalingEventActivities(scaling) };
+    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createMissionActivities(store, memory), ...createScalingEventActivities(scaling) };
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options } = deps.config;

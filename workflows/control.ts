@@ -3,5 +3,7 @@
  * Each worker's bundle holds only what its queue runs: every workflow start evaluates the modules
  * its bundle's entry requires, so one queue's workflows would otherwise slow another's.
  */
+/** Supervises a mission's agent tasks as child workflows. */
+export { mission } from './mission/workflow';
 /** Sizes a swarm's agent workers (dynamic scaling). */
 export { scaler } from './scaler/workflow';

@@ -6,6 +6,7 @@ import type { ResolutionFigures } from './chains';
 import type { EventKind } from '../contracts/failure-events';
 import { ClassCount, errorRatePerMinute, MINUTE_MS, StrategyRateRow, successRate, Tally } from './metrics';
 import type { FailureStore, RecentFailure, ResolutionReport } from './store';
+import type { DecisionRateRow } from './decisions';
 import type { FailureCategory } from '../contracts/failure-taxonomy';
 
 export interface SummaryOptions {
@@ -93,7 +94,17 @@ export interface AnalyticsReport {
   classes: ClassCount[];
   resolution: ReturnType<FailureStore['resolution']>;
   strategies: StrategyView[];
+  decisions: DecisionView[];
   recent: RecentFailureView[];
+}
+
+/** A supervisor decision for one cause: how often taken, how often its task then completed. */
+export interface DecisionView extends DecisionRateRow {
+  successRate: number | null;
+}
+
+export function decisionViews(rows: DecisionRateRow[]): DecisionView[] {
+  return rows.map((row) => ({ ...row, successRate: row.decisions === 0 ? null : row.resolved / row.decisions }));
 }
 
 export interface ReportOptions extends SummaryOptions {
@@ -114,6 +125,7 @@ export function buildReport(store: FailureStore, options: ReportOptions): Analyt
     classes: window.byClass,
     resolution,
     strategies: strategyViews(store.strategyRates({ since: options.since, until: options.now })),
+    decisions: decisionViews(store.decisionRates({ since: options.since, until })),
     recent: recentFailureViews(store, { limit: options.recentLimit ?? 10, since: options.since, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace }),
   };
 }

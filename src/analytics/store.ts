@@ -5,7 +5,8 @@ import { DreamError, errorMessage } from '../errors';
 import { logger } from '../logger';
 import type { FailureEventInput } from '../contracts/failure-events';
 import { Ingest, RecordResult } from './ingest';
-import { Queries } from './queries';
+import { Queries, TimeRange } from './queries';
+import { decisionRates, DecisionRateRow } from './decisions';
 import { compactStore, CompactResult, DEFAULT_RETENTION, RetentionPolicy } from './retention';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './schema';
 
@@ -69,6 +70,11 @@ export class FailureStore extends Queries {
       throw new DreamError('ANALYTICS_STORE_VERSION', `The analytics store ${file} has schema version ${version}, this build needs ${SCHEMA_VERSION}.`, 'Start the nexus worker of this build once (it migrates the store), or use a matching dreamos.');
     }
     return new FailureStore(db, file, readonly);
+  }
+
+  /** The supervisor's decisions and how often each resolved its task, by decision and cause. */
+  decisionRates(range: TimeRange): DecisionRateRow[] {
+    return decisionRates(this.db, range);
   }
 
   /**

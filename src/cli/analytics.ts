@@ -106,6 +106,12 @@ export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: 
     lines.push(`  ${pad(`${st.strategy} · ${st.failureClass ?? 'any'}`, 40)}${`${number.format(st.successes)}/${number.format(st.attempts)}`.padStart(13)}  ${percent(st.successRate).padStart(6)}`);
   }
 
+  lines.push('', 'Supervisor decisions by cause (task completed after / decided)');
+  if (report.decisions.length === 0) lines.push('  (none)');
+  for (const d of report.decisions) {
+    lines.push(`  ${pad(`${d.decision} · ${d.cause || 'any'}`, 40)}${`${number.format(d.resolved)}/${number.format(d.decisions)}`.padStart(13)}  ${percent(d.successRate).padStart(6)}`);
+  }
+
   lines.push('', 'Recent failures');
   if (report.recent.length === 0) lines.push('  (none)');
   for (const f of report.recent) {

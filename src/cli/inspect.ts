@@ -6,7 +6,7 @@ import { describeState } from '../missions/client';
 import { amendGoalUpdate, checkpointsQuery, hintSignal, pauseSignal, resumeSignal, stateQuery } from '../contracts/agent-task';
 import { clientFromEnv, say } from './context';
 
-function notFound(workflowId: string, err: unknown): never {
+export function notFound(workflowId: string, err: unknown): never {
   if (err instanceof WorkflowNotFoundError || (err instanceof Error && /not found/i.test(err.message))) {
     throw new DreamError('WORKFLOW_NOT_FOUND', `No workflow with id ${workflowId}.`, 'Check the id (`dreamos submit` prints it; the Web UI lists them).', { cause: err });
   }

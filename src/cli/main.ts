@@ -7,6 +7,7 @@ import { controlCommands, historyCommand, statusCommand } from './inspect';
 import { workerCommand } from './worker';
 import { analyticsCommand } from './analytics';
 import { memoryCommand } from './memory';
+import { missionCommand } from './mission';
 import { setupCommand } from './setup';
 import { replayCommand } from './replay';
 import { deployCommand } from './deploy';
@@ -17,7 +18,7 @@ function program(): Command {
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), swarmCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), missionCommand(), swarmCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

@@ -1,40 +1,22 @@
 import { Command } from 'commander';
+import { loadMissionFile } from '../tasks/load';
 import { temporalUiUrl } from '../config';
-import { loadTaskFile } from '../tasks/load';
-import { startAgentTask, TaskOutcome, watchTasks } from '../missions/client';
-import { clientFromEnv, say } from './context';
-
-export function printOutcomes(outcomes: TaskOutcome[], uiUrl: string | undefined, namespace: string): boolean {
-  for (const outcome of outcomes) {
-    if (outcome.status === 'completed') {
-      const r = outcome.result;
-      say(`✔ ${outcome.workflowId}: completed ${r.outputs.length} step(s) · attempts ${r.attempts} · heals ${r.healAttempts} · rollbacks ${r.rollbacks} · tokens ${r.tokens}`);
-    } else {
-      say(`✘ ${outcome.workflowId}: ${outcome.status} — ${outcome.message}`);
-    }
-    if (uiUrl) say(`  ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(outcome.workflowId)}`);
-  }
-  return outcomes.every((o) => o.status === 'completed');
-}
+import { clientFromEnv } from './context';
+import { runMission } from './mission';
 
 export function submitCommand(): Command {
   return new Command('submit')
-    .description('Start the agent tasks of a task or mission file (see examples/)')
-    .argument('<file>', 'JSON task file, or mission file with "tasks"')
-    .option('--wait', 'wait for every task to finish, showing progress; exit 1 if one did not complete')
+    .description('Start one mission workflow (mission.<id>) that runs the tasks of a mission or task file (see examples/)')
+    .argument('<file>', 'JSON mission file with "tasks" (dependsOn, limits, supervision), or a single task file')
+    .option('--wait', 'wait for the mission to end, showing progress, and write its report; exit 1 unless it completed')
     .action(async (file: string, options: { wait?: boolean }) => {
-      const specs = loadTaskFile(file);
+      // Validated before anything starts: a cycle or an unknown id starts no workflow.
+      const input = loadMissionFile(file);
       const { client, config } = await clientFromEnv();
-      const handles = [];
-      for (const spec of specs) {
-        const handle = await startAgentTask(client, spec);
-        say(`started ${handle.workflowId} (${spec.role}, ${spec.steps} step(s), schema ${spec.outputSchema})`);
-        handles.push({ handle, spec });
+      try {
+        if (!(await runMission(client, input, { wait: options.wait ?? false, home: config.home, uiUrl: temporalUiUrl(config), namespace: config.temporal.namespace }))) process.exitCode = 1;
+      } finally {
+        await client.connection.close();
       }
-      if (options.wait) {
-        const outcomes = await watchTasks(handles, (taskId, line) => say(`  [${taskId}] ${line}`));
-        if (!printOutcomes(outcomes, temporalUiUrl(config), config.temporal.namespace)) process.exitCode = 1;
-      }
-      await client.connection.close();
     });
 }

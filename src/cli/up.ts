@@ -5,8 +5,7 @@ import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { selectedProvider } from '../llm';
-import { loadTaskFile } from '../tasks/load';
-import { startAgentTask, watchTasks } from '../missions/client';
+import { loadMissionFile } from '../tasks/load';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { ensureTemporal } from '../temporal/embedded';
 import { TASK_QUEUE_ROLES } from '../contracts/task-queues';
@@ -14,7 +13,7 @@ import { runWorkers, RunningWorkers } from '../../workers/run';
 import { defaultWorkflowBundleDir } from '../../workers/paths';
 import { logToFile } from '../logger';
 import { say } from './context';
-import { printOutcomes } from './submit';
+import { runMission } from './mission';
 
 /** Stops workers and the embedded server on Ctrl-C / SIGTERM, once; a second signal forces exit. */
 function onShutdownSignal(stop: () => Promise<void>): void {
@@ -41,11 +40,11 @@ function onShutdownSignal(stop: () => Promise<void>): void {
 export function upCommand(): Command {
   return new Command('up')
     .description('Bring up the embedded stack: Temporal dev server (unless TEMPORAL_ADDRESS answers) and the agents, nexus and control workers')
-    .option('--mission <file>', 'submit this task or mission file once the stack is up, and show its progress')
+    .option('--mission <file>', 'run this mission (or task) file as one mission workflow once the stack is up, show its progress and write its report')
     .option('--exit-after-mission', 'stop the stack when the mission has finished (exit 1 if a task did not complete)')
     .action(async (options: { mission?: string; exitAfterMission?: boolean }) => {
       const config = loadConfig();
-      const specs = options.mission ? loadTaskFile(options.mission) : [];
+      const mission = options.mission ? loadMissionFile(options.mission) : undefined;
       fs.mkdirSync(config.home, { recursive: true });
       logToFile(path.join(config.home, 'dreamos.log'));
       Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
@@ -84,12 +83,10 @@ export function upCommand(): Command {
       say(`Memory and failure analytics: ${path.join(config.home, 'memory.db')}, ${path.join(config.home, 'analytics.db')}`);
       say(`Logs: ${path.join(config.home, 'dreamos.log')}`);
 
-      if (specs.length > 0 && options.mission) {
+      if (mission && options.mission) {
         const client = await connectClient(endpoint.target);
-        say(`Submitting ${path.basename(options.mission)}: ${specs.length} task(s).`);
-        const handles = await Promise.all(specs.map(async (spec) => ({ spec, handle: await startAgentTask(client, spec) })));
-        const outcomes = await watchTasks(handles, (taskId, line) => say(`  [${taskId}] ${line}`));
-        const ok = printOutcomes(outcomes, endpoint.uiUrl, config.temporal.namespace);
+        say(`Submitting ${path.basename(options.mission)}: mission ${mission.missionId}, ${mission.tasks.length} task(s).`);
+        const ok = await runMission(client, mission, { wait: true, home: config.home, uiUrl: endpoint.uiUrl, namespace: config.temporal.namespace });
         await client.connection.close();
         if (options.exitAfterMission) {
           await stop();

@@ -1,7 +1,7 @@
 import { parseDuration } from '../analytics/duration';
 import type { SwarmHealthProbe } from '../analytics/health';
 import { bucketFor, ClassCount, FrequencySeries, MINUTE_MS, Tally } from '../analytics/metrics';
-import { AnalyticsSummary, buildSummary, RecentFailureView, recentFailureViews, StrategyView, strategyViews } from '../analytics/report';
+import { AnalyticsSummary, buildSummary, DecisionView, decisionViews, RecentFailureView, recentFailureViews, StrategyView, strategyViews } from '../analytics/report';
 import type { FailureStore, ResolutionReport } from '../analytics/store';
 import { FAILURE_CLASSES, FailureClass } from '../contracts/failure-taxonomy';
 import { DreamError, isDreamError } from '../errors';
@@ -74,6 +74,8 @@ export interface DashboardSnapshot {
   classes: { failures: number; byClass: ClassCount[]; byCategory: Tally['byCategory']; byKind: Tally['byKind'] };
   resolution: ResolutionReport;
   strategies: StrategyView[];
+  /** The supervisor's decisions by cause, with the share after which the task completed. */
+  decisions: DecisionView[];
   recent: RecentFailureView[];
 }
 
@@ -90,6 +92,7 @@ export function dashboardSnapshot(ctx: ApiContext, since: number, now: number): 
     classes: { failures, byClass, byCategory, byKind },
     resolution,
     strategies: strategyViews(ctx.store.strategyRates({ since, until: now })),
+    decisions: decisionViews(ctx.store.decisionRates({ since, until: now })),
     recent: recentFailureViews(ctx.store, { limit: RECENT_ON_PAGE, since, temporalUiUrl: ctx.temporalUiUrl, namespace: ctx.namespace }),
   };
 }
@@ -100,6 +103,7 @@ export function apiRoutes(ctx: ApiContext): Map<string, ApiHandler> {
   return new Map<string, ApiHandler>([
     ['/api/dashboard', (params, now) => dashboardSnapshot(ctx, since(params, now), now)],
     ['/api/summary', (params, now) => buildSummary(ctx.store, { since: since(params, now), now })],
+    ['/api/decisions', (params, now) => decisionViews(ctx.store.decisionRates({ since: since(params, now), until: now }))],
     [
       '/api/frequency',
       (params, now) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { DreamError, errorMessage } from '../errors';
 import { AgentTaskSpec, taskSchemas } from '../contracts/agent-task-spec';
+import { InputIssue, MissionInput, parseMissionInput, parseSupervision } from '../contracts/mission-spec';
 
 function formatIssues(file: string, prefix: string, error: z.ZodError): string {
   return error.issues
@@ -54,19 +55,65 @@ export function parseTaskDocument(document: unknown, file = '<input>'): AgentTas
   return [single.data];
 }
 
-/** Reads a JSON task or mission file; every problem is a DreamError naming the field. */
-export function loadTaskFile(file: string): AgentTaskSpec[] {
+/** The fields a mission file adds to the task fields and the mission's own fields. */
+const MISSION_ONLY = ['maxConcurrentTasks', 'deadlineMs', 'maxTokens', 'supervision'] as const;
+const TASK_ONLY = ['dependsOn', 'supervision'] as const;
+
+function without(object: Json, keys: readonly string[]): Json {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key)));
+}
+
+function listIssues(file: string, issues: InputIssue[]): string {
+  return issues.map((issue) => `${file}: ${issue.path}: ${issue.message}`).join('\n');
+}
+
+/**
+ * Validates parsed JSON as a mission: its tasks (a single task file is a mission of one task), the
+ * dependency graph (a cycle, an unknown or a duplicate id is named), limits and supervision.
+ */
+export function parseMissionDocument(document: unknown, file = '<input>'): MissionInput {
+  const isMission = isObject(document) && 'tasks' in document;
+  const rawTasks: unknown[] = isMission && Array.isArray(document.tasks) ? document.tasks : [document];
+  const taskDocument = isMission ? { ...without(document, MISSION_ONLY), tasks: rawTasks.map((t) => (isObject(t) ? without(t, TASK_ONLY) : t)) } : document;
+  const specs = parseTaskDocument(taskDocument, file);
+  const missionFields = isMission ? document : {};
+  const tasks = specs.map((spec, index) => {
+    const raw = isObject(rawTasks[index]) ? (rawTasks[index] as Json) : {};
+    const supervision = parseSupervision(missionFields.supervision, raw.supervision);
+    if (!supervision.ok) throw invalid(file, listIssues(file, supervision.issues.map((i) => ({ ...i, path: isMission ? `tasks[${index}].${i.path}` : i.path }))));
+    return { spec, dependsOn: raw.dependsOn ?? [], supervision: supervision.value };
+  });
+  const parsed = parseMissionInput({
+    missionId: specs[0].missionId,
+    ...(typeof missionFields.goal === 'string' ? { goal: missionFields.goal } : {}),
+    tasks,
+    ...Object.fromEntries(MISSION_ONLY.filter((k) => k !== 'supervision' && k in missionFields).map((k) => [k, missionFields[k]])),
+  });
+  if (!parsed.ok) throw invalid(file, listIssues(file, parsed.issues.map((i) => ({ ...i, path: i.path.replace(/^tasks\[(\d+)\]\.spec\./, 'tasks[$1].') }))));
+  return parsed.value;
+}
+
+function readJson(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new DreamError('TASK_FILE_UNREADABLE', `Cannot read task file ${file}: ${errorMessage(err)}`, 'Check the path; examples/ has task files to start from.');
   }
-  let document: unknown;
   try {
-    document = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw invalid(file, `${file}: not valid JSON (${errorMessage(err)})`);
   }
-  return parseTaskDocument(document, file);
+}
+
+/** Reads a JSON mission (or single task) file as a mission; every problem is a DreamError naming the field. */
+export function loadMissionFile(file: string): MissionInput {
+  return parseMissionDocument(readJson(file), file);
+}
+
+/** Reads a JSON task or mission file; every problem is a DreamError naming the field. */
+export function loadTaskFile(file: string): AgentTaskSpec[] {
+  const document = readJson(file);
+  return parseTaskDocument(isObject(document) && 'tasks' in document ? { ...without(document, MISSION_ONLY), tasks: Array.isArray(document.tasks) ? document.tasks.map((t) => (isObject(t) ? without(t, TASK_ONLY) : t)) : document.tasks } : document, file);
 }

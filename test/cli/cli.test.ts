@@ -18,11 +18,16 @@ describe('dreamos CLI: help', () => {
   test('every command has --help', async () => {
     const root = await runDreamos(['--help']);
     expect(root.code).toBe(0);
-    for (const command of ['up', 'submit', 'status', 'history', 'pause', 'resume', 'hint', 'amend-goal', 'worker']) {
+    for (const command of ['up', 'submit', 'status', 'history', 'pause', 'resume', 'hint', 'amend-goal', 'worker', 'mission']) {
       expect(root.output).toContain(command);
       const help = await runDreamos([command, '--help']);
       expect({ command, code: help.code }).toEqual({ command, code: 0 });
       expect(help.output).toMatch(/Usage: dreamos/);
+    }
+    for (const sub of ['status', 'decide']) {
+      const help = await runDreamos(['mission', sub, '--help']);
+      expect({ sub, code: help.code }).toEqual({ sub, code: 0 });
+      expect(help.output).toMatch(/Usage: dreamos mission/);
     }
   });
 });
@@ -50,6 +55,31 @@ describe('dreamos CLI: bad input is a clear error with a non-zero exit', () => {
     expect(output).toMatch(/goal: .*expected string/i);
     expect(output).toMatch(/steps: .*expected number/i);
     expect(output).toMatch(/colour|Unrecognized key/i);
+  });
+
+  test('a dependency cycle is rejected at submit, naming the cycle, and no mission is started', async () => {
+    const mission = uniqueId('cycle');
+    const file = writeFile(`${mission}.json`, JSON.stringify({
+      mission,
+      defaults: { role: 'analyst', outputSchema: 'answer' },
+      tasks: [
+        { taskId: 'a', goal: 'g', dependsOn: ['c'] },
+        { taskId: 'b', goal: 'g', dependsOn: ['a'] },
+        { taskId: 'c', goal: 'g', dependsOn: ['b'] },
+      ],
+    }));
+    const { code, output } = await runDreamos(['submit', file]);
+    expect(code).toBe(1);
+    expect(output).toContain(`${file}: tasks: dependency cycle: a -> c -> b -> a`);
+    const status = await runDreamos(['mission', 'status', mission]);
+    expect(status.output).toContain(`No workflow with id mission.${mission}`);
+  });
+
+  test('an unknown dependency is rejected at submit, naming the id', async () => {
+    const file = writeFile('unknown-dep.json', JSON.stringify({ mission: uniqueId('dep'), tasks: [{ taskId: 'a', role: 'r', goal: 'g', outputSchema: 'answer', dependsOn: ['ghost'] }] }));
+    const { code, output } = await runDreamos(['submit', file]);
+    expect(code).toBe(1);
+    expect(output).toContain('tasks[0].dependsOn: unknown task id "ghost"');
   });
 
   test('dreamos up with the dashboard port taken fails clearly and leaves no server behind', async () => {
@@ -96,7 +126,7 @@ describe('dreamos CLI: bad input is a clear error with a non-zero exit', () => {
 describe('dreamos CLI: submit, status, history export', () => {
   let workers: TestWorkers;
   beforeAll(async () => {
-    workers = await startTestWorkers();
+    workers = await startTestWorkers({ queues: ['agents', 'nexus', 'control'] });
   });
   afterAll(async () => {
     await workers.stop();
@@ -112,10 +142,24 @@ describe('dreamos CLI: submit, status, history export', () => {
         { taskId: 'critique', role: 'critic', goal: 'Critique the map', outputSchema: 'critique' },
       ],
     }));
-    const submitted = await runDreamos(['submit', file, '--wait']);
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
+    const submitted = await runDreamos(['submit', file, '--wait'], { DREAMOS_HOME: home });
+    expect(submitted.output).toContain(`started mission.${mission}: 2 task(s)`);
     expect(submitted.output).toContain(`✔ ${mission}.research: completed 2 step(s)`);
     expect(submitted.output).toContain(`✔ ${mission}.critique: completed 2 step(s)`);
+    expect(submitted.output).toContain(`mission ${mission}: completed`);
     expect(submitted.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(home, 'reports', `${mission}.json`), 'utf8'));
+    expect(report).toMatchObject({ missionId: mission, status: 'completed' });
+    expect(Object.keys(report.outputs).sort()).toEqual(['critique', 'research']);
+    expect(fs.readFileSync(path.join(home, 'reports', `${mission}.md`), 'utf8')).toContain(`# Mission ${mission}: completed`);
+
+    const tree = await runDreamos(['mission', 'status', mission]);
+    expect(tree.code).toBe(0);
+    expect(tree.output).toContain(`mission.${mission}  COMPLETED`);
+    expect(tree.output).toMatch(/✔ research \[researcher\] completed · runs 1/);
+    const list = await runDreamos(['mission', 'list']);
+    expect(list.output).toContain(`${mission}  COMPLETED`);
 
     const status = await runDreamos(['status', `${mission}.research`]);
     expect(status.code).toBe(0);

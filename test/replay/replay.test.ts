@@ -5,20 +5,26 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { testEnv } from '../helpers/temporal';
 import { bundleCode } from '../../scripts/bundle-workflows';
+import { bundleFile, WorkflowBundleRole } from '../../workers/paths';
 
 const HISTORIES = path.join(__dirname, 'histories');
 
-function recordedHistories() {
+/** Each history replays against the bundle of the queue its workflow runs on. */
+function roleOf(file: string): WorkflowBundleRole {
+  return file.startsWith('mission-') ? 'control' : 'agents';
+}
+
+function recordedHistories(role?: WorkflowBundleRole) {
   return fs
     .readdirSync(HISTORIES)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && (role === undefined || roleOf(f) === role))
     .sort()
     .map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))) }));
 }
 
-async function replayAll(workflowBundle: { code: string } | { codePath: string }) {
+async function replayAll(workflowBundle: { code: string } | { codePath: string }, role?: WorkflowBundleRole) {
   const results = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'dreamos-replay' }, recordedHistories())) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'dreamos-replay' }, recordedHistories(role))) {
     results.push(result);
   }
   return results;
@@ -31,10 +37,12 @@ describe('replay of recorded histories', () => {
     // v7: recorded while the last patches were deprecated; they must keep replaying once the
     // deprecations are removed (runs started under v7 may still be open). v8: the current code.
     expect(names).toEqual(expect.arrayContaining(['v7', 'v8'].flatMap((release) => scenarios.map((s) => `agentTask-${release}-${s}`))));
+    // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline.
+    expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
   });
 
   test('the current workflow code replays every recorded history deterministically', async () => {
-    const results = await replayAll({ codePath: testEnv().bundlePath });
+    const results = [...(await replayAll({ codePath: bundleFile(testEnv().bundleDir, 'agents') }, 'agents')), ...(await replayAll({ codePath: bundleFile(testEnv().bundleDir, 'control') }, 'control'))];
     expect(results.length).toBe(recordedHistories().length);
     for (const result of results) expect({ id: result.workflowId, error: result.error }).toEqual({ id: result.workflowId, error: undefined });
   });

@@ -1,5 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { AGENT_TASK_WORKFLOW } from '../../src/contracts/agent-task';
+import { MISSION_WORKFLOW } from '../../src/contracts/mission';
 import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { SCALER_WORKFLOW } from '../../src/contracts/scaler';
@@ -46,7 +47,23 @@ const WORKFLOWS: Array<{ type: string; taskQueue: string; inputs: BadInput[] }> 
       { what: 'a swarm id unfit for container names', args: [{ config: { swarmId: 'Bad Swarm!', profiles: [{ profile: STANDARD_PROFILE, policy: DEFAULT_POLICY }] } }], names: 'config.swarmId' },
     ],
   },
+  {
+    type: MISSION_WORKFLOW,
+    taskQueue: TASK_QUEUES.control,
+    inputs: [
+      { what: 'no input at all', args: [], names: '(input)' },
+      { what: 'an empty object', args: [{}], names: 'missionId' },
+      { what: 'no tasks', args: [{ missionId: 'm', tasks: [] }], names: 'tasks' },
+      { what: 'a wrongly typed limit', args: [{ missionId: 'm', tasks: [missionTask('a')], maxConcurrentTasks: 'two' }], names: 'maxConcurrentTasks' },
+      { what: 'a dependency cycle', args: [{ missionId: 'm', tasks: [missionTask('a', ['b']), missionTask('b', ['a'])] }], names: 'tasks' },
+      { what: 'a string', args: ['run the mission'], names: '(input)' },
+    ],
+  },
 ];
+
+function missionTask(taskId: string, dependsOn: string[] = []) {
+  return { spec: { taskId, missionId: 'm', role: 'researcher', goal: 'Map the market', outputSchema: 'research' }, dependsOn, supervision: {} };
+}
 
 const cases = WORKFLOWS.flatMap(({ type, taskQueue, inputs }) => inputs.map((input) => ({ type, taskQueue, ...input })));
 

@@ -218,6 +218,23 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
     return td;
   }
 
+  function renderDecisions(rows) {
+    const body = $('decisions-body');
+    body.replaceChildren();
+    if (!rows || rows.length === 0) {
+      cell(body.insertRow(), 'No supervisor decisions yet.').colSpan = 4;
+      body.rows[0].className = 'empty';
+      return;
+    }
+    for (const d of rows) {
+      const tr = body.insertRow();
+      cell(tr, d.decision);
+      cell(tr, d.cause || 'any');
+      cell(tr, fmt.format(d.resolved) + ' / ' + fmt.format(d.decisions));
+      cell(tr, d.successRate === null ? '—' : (d.successRate * 100).toFixed(0) + '%');
+    }
+  }
+
   function renderRecent(rows) {
     const body = $('recent-body');
     const seen = new Set([...body.querySelectorAll('tr[data-key]')].map((tr) => tr.dataset.key));
@@ -329,6 +346,7 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
     renderClasses(snapshot.classes);
     renderResolution(snapshot.resolution);
     renderStrategies(snapshot.strategies);
+    renderDecisions(snapshot.decisions);
     renderRecent(snapshot.recent);
     dashboard.snapshot = snapshot;
     dashboard.updates += 1;

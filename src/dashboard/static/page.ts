@@ -90,6 +90,16 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <article class="panel"><div class="panel-head"><h2>Strategy success rates</h2><span class="muted small">healed / attempts</span></div><div class="chart"><canvas id="chart-strategies" aria-label="Heal strategy success rates"></canvas></div></article>
     </section>
 
+    <section class="panel" aria-label="Supervisor decisions">
+      <div class="panel-head"><h2>Supervisor decisions</h2><span class="muted small">by cause · task completed after / decided</span></div>
+      <div class="table-wrap">
+        <table id="decisions">
+          <thead><tr><th>Decision</th><th>Cause</th><th>Resolved / decided</th><th>Success</th></tr></thead>
+          <tbody id="decisions-body"><tr class="empty"><td colspan="4">No supervisor decisions yet.</td></tr></tbody>
+        </table>
+      </div>
+    </section>
+
     <section class="panel" aria-label="Recent failures">
       <div class="panel-head"><h2>Recent failures</h2><span class="muted small">links open the run in the Temporal Web UI</span></div>
       <div class="table-wrap">

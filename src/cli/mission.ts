@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { Argument, Command, Option } from 'commander';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DreamError } from '../errors';
+import { MissionResult, missionWorkflowId } from '../contracts/mission';
+import { MissionInput, PERSON_DECISIONS, PersonDecision } from '../contracts/mission-spec';
+import { getMission, listMissions, missionGraph, sendDecision, startMission, watchMission } from '../missions/mission-client';
+import { graphTree, writeMissionReport } from '../missions/report';
+import { clientFromEnv, say } from './context';
+import { notFound } from './inspect';
+
+/** Where mission reports go: `<home>/reports/` (DREAMOS_HOME, default .dreamos). */
+export function reportsDir(home: string): string {
+  return path.join(home, 'reports');
+}
+
+/** Prints a mission's result, one line per task of its file; true when every task completed. */
+export function printMissionResult(result: MissionResult, uiUrl?: string, namespace = 'default'): boolean {
+  for (const task of result.tasks.filter((t) => !t.parent)) {
+    const workflowId = task.workflowIds[0] ?? `${result.missionId}.${task.taskId}`;
+    if (task.state === 'completed') {
+      say(`✔ ${workflowId}: completed ${result.outputs[task.taskId]?.length ?? 0} step(s) · runs ${task.attempts} · decisions ${task.decisions} · tokens ${task.tokens}`);
+    } else {
+      say(`✘ ${workflowId}: ${task.state}${task.reason ? ` — ${task.reason}` : ''}`);
+    }
+  }
+  for (const d of result.decisions) say(`  decision ${d.taskId}#${d.index}: ${d.kind}${d.byPerson ? ' (person)' : ''} for ${d.cause} — ${d.reason}${d.outcome ? ` → ${d.outcome}` : ''}`);
+  say(`mission ${result.missionId}: ${result.status} · tokens ${result.tokens} · ${(result.durationMs / 1000).toFixed(1)} s`);
+  if (uiUrl) say(`  ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(missionWorkflowId(result.missionId))}`);
+  return result.status === 'completed';
+}
+
+/** Starts the mission, and with `wait` shows its progress, prints and writes its report; returns whether it completed. */
+export async function runMission(client: Client, input: MissionInput, options: { wait: boolean; home: string; uiUrl?: string; namespace?: string }): Promise<boolean> {
+  const handle = await startMission(client, input);
+  say(`started ${handle.workflowId}: ${input.tasks.length} task(s), at most ${input.maxConcurrentTasks} at once`);
+  if (!options.wait) return true;
+  const result = await watchMission(handle, (line) => say(`  [${input.missionId}] ${line}`));
+  const ok = printMissionResult(result, options.uiUrl, options.namespace);
+  const files = writeMissionReport(result, reportsDir(options.home));
+  say(`report: ${files.markdown} (and ${path.basename(files.json)})`);
+  return ok;
+}
+
+function decisionOf(value: string): PersonDecision {
+  if ((PERSON_DECISIONS as readonly string[]).includes(value)) return value as PersonDecision;
+  throw new DreamError('MISSION_DECISION_INVALID', `Unknown decision "${value}".`, `Use one of: ${PERSON_DECISIONS.join(', ')}.`);
+}
+
+async function withClient(run: (client: Client, home: string) => Promise<void>): Promise<void> {
+  const { client, config } = await clientFromEnv();
+  try {
+    await run(client, config.home);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+export function missionCommand(): Command {
+  const mission = new Command('mission').description('Missions: their graph, a person\'s decisions, reports');
+  mission
+    .command('status')
+    .description('Print a mission as a tree: tasks, state, runs, decisions, tokens, pending questions')
+    .argument('<missionId>')
+    .option('--json', 'print the graph as JSON')
+    .action((missionId: string, options: { json?: boolean }) =>
+      withClient(async (client) => {
+        const handle = getMission(client, missionId);
+        const description = await handle.describe().catch((err) => notFound(missionWorkflowId(missionId), err));
+        const graph = description.status.name === 'COMPLETED' ? { ...(await handle.result()), startedAt: 0, pending: [], running: 0 } : await missionGraph(handle);
+        if (options.json) return say(JSON.stringify(graph, null, 2));
+        say(`${handle.workflowId}  ${description.status.name}`);
+        say(graphTree(graph));
+      }),
+    );
+  mission
+    .command('list')
+    .description('List missions, newest first')
+    .option('--limit <n>', 'at most this many', '50')
+    .action((options: { limit: string }) =>
+      withClient(async (client) => {
+        const missions = await listMissions(client, Number(options.limit));
+        if (missions.length === 0) say('no missions');
+        for (const m of missions) say(`${m.missionId}  ${m.status}${m.state ? ` (${m.state})` : ''}  started ${m.startTime.toISOString()}`);
+      }),
+    );
+  mission
+    .command('decide')
+    .description('Answer the question a mission asks about an escalated task')
+    .argument('<missionId>')
+    .argument('<taskId>')
+    .addArgument(new Argument('<decision>', PERSON_DECISIONS.join('|')).choices(PERSON_DECISIONS))
+    .addOption(new Option('--role <role>', 'reassign: the role to take the task over'))
+    .addOption(new Option('--model <model>', 'reassign: the model to use'))
+    .action((missionId: string, taskId: string, decision: string, options: { role?: string; model?: string }) =>
+      withClient(async (client) => {
+        try {
+          await sendDecision(client, missionId, { taskId, decision: decisionOf(decision), ...(options.role ? { role: options.role } : {}), ...(options.model ? { model: options.model } : {}) });
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) throw new DreamError('MISSION_DECISION_REFUSED', `Mission ${missionId} refused the decision: ${err.cause?.message ?? err.message}`, `See \`dreamos mission status ${missionId}\` for the pending questions.`);
+          notFound(missionWorkflowId(missionId), err);
+        }
+        say(`decision ${decision} for ${taskId} accepted by mission ${missionId}`);
+      }),
+    );
+  mission
+    .command('report')
+    .description('Wait for a mission to end and write its report (JSON and markdown) under <home>/reports')
+    .argument('<missionId>')
+    .action((missionId: string) =>
+      withClient(async (client, home) => {
+        const handle = getMission(client, missionId);
+        await handle.describe().catch((err) => notFound(missionWorkflowId(missionId), err));
+        const files = writeMissionReport(await handle.result(), reportsDir(home));
+        say(`wrote ${files.json} and ${files.markdown}`);
+      }),
+    );
+  mission
+    .command('cancel')
+    .description('Cancel a mission; its running children are cancelled with it')
+    .argument('<missionId>')
+    .action((missionId: string) =>
+      withClient(async (client) => {
+        await getMission(client, missionId).cancel().catch((err) => notFound(missionWorkflowId(missionId), err));
+        say(`cancel requested for mission ${missionId}`);
+      }),
+    );
+  return mission;
+}

@@ -1,0 +1,122 @@
+/**
+ * The supervisor's decision for an escalated agent task: a pure function of what happened
+ * (escalation reason, failure classes, decisions so far), what is left (budgets, depth) and the
+ * mission's supervision settings. Deterministic and free of Node imports: the mission workflow
+ * calls it, and it is table-tested (test/unit/missions/policy.test.ts); it lives with the workflow, inside the workflow import boundary.
+ */
+import type { FailureClass } from '../../src/contracts/failure-taxonomy';
+import type { Assignment, DecisionKind, PersonDecision, Supervision } from '../../src/contracts/mission-spec';
+
+/** How a child run ended when it did not complete. */
+export type ChildEnd = 'escalated' | 'timed-out' | 'terminated' | 'cancelled' | 'failed';
+
+/** A decision as a value: what to do with the task, and why. */
+export type Decision =
+  | { kind: 'reassign'; to: Assignment; reason: string }
+  | { kind: 'split'; parts: number; reason: string }
+  | { kind: 'retry-later'; delayMs: number; reason: string }
+  | { kind: 'ask-person'; deadlineMs: number; fallback: PersonDecision; reason: string }
+  | { kind: 'abandon'; reason: string };
+
+/** A model's advice (the "supervisor" role), already schema-validated; the policy may override it. */
+export interface Advice {
+  kind: Exclude<DecisionKind, 'ask-person'>;
+  reason: string;
+}
+
+export interface DecisionInput {
+  end: ChildEnd;
+  /** The EscalationRequired reason (`attempt-budget`, `model-rejected`, ...), if it escalated. */
+  escalationReason?: string;
+  /** Failure classes of the failed run, most frequent first (from the escalation and the analytics store). */
+  failureClasses: FailureClass[];
+  /** Decisions already taken for this task, oldest first. */
+  history: DecisionKind[];
+  /** Assignments already used (the first is the task's own). */
+  usedAssignments: number;
+  /** Nesting of this task in splits (0: a task of the mission file). */
+  splitDepth: number;
+  /** Whether the task has a structure to split (more than one step). */
+  splittable: boolean;
+  /** Whether a person's answer is awaited or was just given for this escalation (no second question). */
+  personAsked: boolean;
+  tokensLeft: number;
+  msLeft: number;
+  supervision: Supervision;
+  advice?: Advice;
+}
+
+const TRANSIENT: ReadonlySet<FailureClass> = new Set(['model-timeout', 'model-rate-limit', 'model-server-error', 'model-unreachable', 'worker-lost', 'heartbeat-timeout']);
+
+/** Whether the run failed for a cause that a later attempt of the same task can get past. */
+export function isTransient(input: Pick<DecisionInput, 'end' | 'failureClasses'>): boolean {
+  if (input.end === 'terminated' || input.end === 'timed-out') return true;
+  const first = input.failureClasses[0];
+  return first !== undefined && TRANSIENT.has(first);
+}
+
+function count(history: DecisionKind[], kind: DecisionKind): number {
+  return history.filter((k) => k === kind).length;
+}
+
+/** What can be done automatically, best first, before a person or the model's advice is weighed. */
+function automatic(input: DecisionInput): Decision[] {
+  const s = input.supervision;
+  const options: Decision[] = [];
+  const retries = count(input.history, 'retry-later');
+  if (isTransient(input) && retries < s.maxRetries) {
+    const delayMs = s.retryBackoffMs * 2 ** retries;
+    if (delayMs < input.msLeft) options.push({ kind: 'retry-later', delayMs, reason: `transient cause (${input.failureClasses[0] ?? input.end}); retry ${retries + 1}/${s.maxRetries} after ${delayMs} ms` });
+  }
+  const next = s.reassignTo[input.usedAssignments - 1];
+  if (next) options.push({ kind: 'reassign', to: next, reason: `failed as assigned (${input.escalationReason ?? input.end}); assignment ${input.usedAssignments + 1} of ${s.reassignTo.length + 1}` });
+  if (input.splittable && input.splitDepth < s.maxSplitDepth) options.push({ kind: 'split', parts: s.splitParts, reason: `no other assignment left; split into ${s.splitParts} parts (depth ${input.splitDepth + 1}/${s.maxSplitDepth})` });
+  return options;
+}
+
+/** A person's answer (or the default at the deadline) as a decision the mission can act on. */
+export function personDecision(answer: { decision: PersonDecision; role?: string; model?: string }, input: DecisionInput): Decision {
+  const s = input.supervision;
+  switch (answer.decision) {
+    case 'reassign': {
+      const to: Assignment = answer.role || answer.model ? { role: answer.role, model: answer.model } : (s.reassignTo[input.usedAssignments - 1] ?? s.reassignTo[0] ?? { promptTemplate: '{goal}' });
+      return { kind: 'reassign', to, reason: 'decided by a person' };
+    }
+    case 'split':
+      return { kind: 'split', parts: s.splitParts, reason: 'decided by a person' };
+    case 'retry':
+      return { kind: 'retry-later', delayMs: Math.min(s.retryBackoffMs, Math.max(0, input.msLeft - 1)), reason: 'decided by a person' };
+    case 'abandon':
+      return { kind: 'abandon', reason: 'decided by a person' };
+  }
+}
+
+/**
+ * The rules, in order: hard limits (decisions per task, mission budgets) abandon; `askPerson:
+ * always` asks; a transient cause is retried later; valid advice is followed when the policy
+ * allows that kind; otherwise reassign, then split; when nothing is left a person is asked
+ * (`when-stuck`); else the task is abandoned.
+ */
+export function decide(input: DecisionInput): Decision {
+  const s = input.supervision;
+  if (input.history.filter((k) => k !== 'ask-person').length >= s.maxDecisionsPerTask) return { kind: 'abandon', reason: `decision limit reached (${s.maxDecisionsPerTask} per task)` };
+  if (input.tokensLeft <= 0) return { kind: 'abandon', reason: 'mission token budget spent' };
+  if (input.msLeft <= 0) return { kind: 'abandon', reason: 'mission deadline passed' };
+  const options = automatic(input);
+  const ask = (why: string): Decision => ({
+    kind: 'ask-person',
+    deadlineMs: Math.max(0, Math.min(s.personDeadlineMs, input.msLeft)),
+    fallback: s.defaultDecision,
+    reason: why,
+  });
+  if (s.askPerson === 'always' && !input.personAsked) return ask('every escalation is decided by a person (askPerson: always)');
+  const transient = options.find((o) => o.kind === 'retry-later');
+  if (transient) return transient;
+  if (input.advice) {
+    const allowed = input.advice.kind === 'abandon' ? { kind: 'abandon' as const, reason: `advised: ${input.advice.reason}` } : options.find((o) => o.kind === input.advice?.kind);
+    if (allowed) return { ...allowed, reason: `advised: ${input.advice.reason}; ${allowed.reason}` } as Decision;
+  }
+  if (options[0]) return options[0];
+  if (s.askPerson === 'when-stuck' && !input.personAsked) return ask(`no automatic remedy left for ${input.escalationReason ?? input.end}`);
+  return { kind: 'abandon', reason: `no remedy left for ${input.escalationReason ?? input.end}` };
+}

@@ -1,0 +1,360 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { AnalyticsActivities } from '../../activities/analytics';
+import type { MissionActivities } from '../../activities/mission';
+import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
+import type { FailureEventInput } from '../../src/contracts/failure-events';
+import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { DecideRequest, decideUpdate, DecisionRecord, graphQuery, MissionGraph, MissionResult, PendingQuestion } from '../../src/contracts/mission';
+import { MissionInput, parseMissionInput, PERSON_DECISIONS, PersonDecision } from '../../src/contracts/mission-spec';
+import { SA } from '../../src/contracts/search-attributes';
+import { mergeSpec, reassigned, runSpec, splitParts } from './derive';
+import { Decision, decide, personDecision } from './policy';
+import { ChildOutcome, runChild } from './children';
+import { decided, ended, EventScope, takenOver } from './events';
+import { currentDetails, isSettled, TaskNode, viewOf } from './state';
+
+/**
+ * Child runs one mission may start (first runs, retries, reassignments, split parts, merges): the
+ * bound that keeps its history finite (about 10 events a run, well under Temporal's 50 000).
+ */
+export const MAX_CHILD_RUNS = 2_000;
+
+function invalidInput(input: unknown): MissionInput {
+  const parsed = parseMissionInput(input);
+  if (parsed.ok) return parsed.value;
+  const where = parsed.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw ApplicationFailure.create({
+    type: INVALID_WORKFLOW_INPUT,
+    nonRetryable: true,
+    message: `Invalid mission input — ${where}. Fix: correct the field(s) named; \`dreamos submit <file>\` validates a mission file before it starts one.`,
+    details: [parsed.issues],
+  });
+}
+
+/**
+ * A mission: one supervisor over its agent tasks. Each task runs as an agentTask child on the
+ * agents queue once the tasks it depends on have completed (their outputs go into its goal; the
+ * agent tasks keep them in mission memory), at most `maxConcurrentTasks` at once. A child that escalates, times out,
+ * is terminated or fails is taken over: the supervisor gathers context (analytics, memory,
+ * dependencies, siblings), decides with a pure policy — reassign, split, retry later, ask a person,
+ * abandon — and acts. Nothing waits without a deadline; an abandoned task's dependents are
+ * skipped and the mission ends `partial`.
+ */
+export async function mission(raw: MissionInput): Promise<MissionResult> {
+  const input = invalidInput(raw);
+  const info = workflowInfo();
+  const startedAt = Date.now();
+  const deadlineAt = startedAt + input.deadlineMs;
+  const scope: EventScope = { missionId: input.missionId, workflowId: info.workflowId, runId: info.runId };
+  const nodes = new Map<string, TaskNode>();
+  for (const task of input.tasks) {
+    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, spec: task.spec, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+  }
+  const records: DecisionRecord[] = [];
+  const pending = new Map<string, PendingQuestion>();
+  const answers = new Map<string, DecideRequest>();
+  const outbox: FailureEventInput[] = [];
+  let tokens = 0;
+  let running = 0;
+  let peakRunning = 0;
+  let childRuns = 0;
+  let deadlinePassed = false;
+  const work = new CancellationScope();
+
+  const nexus = proxyActivities<MissionActivities & AnalyticsActivities>(NEXUS_ACTIVITY_OPTIONS);
+
+  const graph = (status: MissionGraph['status'] = 'running'): MissionGraph => ({
+    missionId: input.missionId,
+    status,
+    startedAt,
+    tasks: [...nodes.values()].map(viewOf),
+    decisions: records,
+    pending: [...pending.values()],
+    tokens,
+    running,
+    peakRunning,
+  });
+  const publish = () => setCurrentDetails(currentDetails(input.missionId, [...nodes.values()], [...pending.values()], records, tokens));
+
+  setHandler(graphQuery, () => graph());
+  setHandler(
+    decideUpdate,
+    (request) => {
+      answers.set(request.taskId, request);
+      return { accepted: true as const, taskId: request.taskId };
+    },
+    {
+      validator: (request) => {
+        if (typeof request !== 'object' || request === null || typeof request.taskId !== 'string') throw new Error('decide needs { taskId, decision }');
+        if (!nodes.has(request.taskId)) throw new Error(`unknown task "${request.taskId}" in mission ${input.missionId}`);
+        const question = pending.get(request.taskId);
+        if (!question) throw new Error(`no decision is pending for task "${request.taskId}" (state ${nodes.get(request.taskId)?.state})`);
+        if (!question.allowed.includes(request.decision)) throw new Error(`decision "${String(request.decision)}" is not allowed for ${request.taskId}; use one of: ${question.allowed.join(', ')}`);
+        if (answers.has(request.taskId)) throw new Error(`task "${request.taskId}" has already been decided`);
+      },
+    },
+  );
+
+  async function flush(): Promise<void> {
+    if (outbox.length === 0) return;
+    const events = outbox.splice(0, outbox.length);
+    try {
+      await nexus.recordFailureEvents({ events });
+    } catch (err) {
+      if (isCancellation(err)) {
+        outbox.unshift(...events);
+        throw err;
+      }
+      outbox.unshift(...events);
+      log.warn('supervisor events not recorded; kept for the next flush', { error: String(err) });
+    }
+  }
+
+  function settle(node: TaskNode, state: 'completed' | 'abandoned' | 'skipped', reason?: string): void {
+    node.state = state;
+    if (reason) node.reason = reason;
+    const last = lastDecision(node);
+    if (last && last.outcome === 'pending') {
+      last.outcome = state === 'completed' ? 'resolved' : 'abandoned';
+      outbox.push(decided(scope, node.spec.role, last));
+    }
+    if (node.decisions.length > 0 && state !== 'skipped') {
+      outbox.push(ended(scope, node.taskId, node.spec.role, node.runs, Date.now(), state === 'completed' ? 'resolved' : 'abandoned', last && state === 'completed' ? `supervisor:${last.kind}` : undefined, reason ?? state));
+    }
+    publish();
+  }
+
+  function lastDecision(node: TaskNode): DecisionRecord | undefined {
+    for (let i = records.length - 1; i >= 0; i -= 1) if (records[i].taskId === node.taskId && records[i].kind !== 'ask-person') return records[i];
+    return undefined;
+  }
+
+  function limitReached(): string | undefined {
+    if (Date.now() >= deadlineAt) return 'mission deadline passed';
+    if (tokens >= input.maxTokens) return `mission token budget spent (${tokens}/${input.maxTokens})`;
+    if (childRuns >= MAX_CHILD_RUNS) return `mission run limit reached (${MAX_CHILD_RUNS} child runs)`;
+    return undefined;
+  }
+
+  function inputsOf(node: TaskNode) {
+    return node.dependsOn.map((id) => {
+      const dep = nodes.get(id) as TaskNode;
+      return { taskId: id, role: dep.spec.role, outputs: dep.outputs ?? [] };
+    });
+  }
+
+  /**
+   * A completed task: its outputs feed its dependents' goals. They are in mission memory already:
+   * the agent task writes every validated step to the mission namespace (`<task>.step-<n>`), so the
+   * supervisor adds no memory write (one activity and a workflow task less per task).
+   */
+  async function complete(node: TaskNode, outputs: unknown[]): Promise<void> {
+    node.outputs = outputs;
+    settle(node, 'completed');
+    await flush();
+  }
+
+  async function startRun(node: TaskNode): Promise<ChildOutcome> {
+    node.state = 'waiting';
+    // Conditions that hold in the same activation all resolve: re-check before taking the slot.
+    while (running >= input.maxConcurrentTasks) await condition(() => running < input.maxConcurrentTasks);
+    running += 1;
+    peakRunning = Math.max(peakRunning, running);
+    node.runs += 1;
+    childRuns += 1;
+    node.state = 'running';
+    publish();
+    const spec = runSpec(node.spec, node.runs, inputsOf(node), input.maxTokens - tokens, node.note);
+    try {
+      return await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (id) => node.workflowIds.push(id));
+    } finally {
+      running -= 1;
+    }
+  }
+
+  async function ask(node: TaskNode, decision: Extract<Decision, { kind: 'ask-person' }>): Promise<{ answer: DecideRequest; byPerson: boolean }> {
+    const allowed = PERSON_DECISIONS.filter((d) => d !== 'split' || node.splitDepth < node.supervision.maxSplitDepth);
+    const fallback: PersonDecision = allowed.includes(decision.fallback) ? decision.fallback : 'abandon';
+    pending.set(node.taskId, { taskId: node.taskId, reason: decision.reason, allowed, fallback, deadline: Date.now() + decision.deadlineMs });
+    node.state = 'asking';
+    publish();
+    const answered = decision.deadlineMs > 0 && (await condition(() => answers.has(node.taskId), decision.deadlineMs));
+    pending.delete(node.taskId);
+    const answer = answers.get(node.taskId);
+    answers.delete(node.taskId);
+    return answered && answer ? { answer, byPerson: true } : { answer: { taskId: node.taskId, decision: fallback }, byPerson: false };
+  }
+
+  /** Takes over a run that did not complete: gathers context, decides (asking a person if the policy says so), records the decision. */
+  async function takeOver(node: TaskNode, outcome: Exclude<ChildOutcome, { kind: 'completed' }>): Promise<{ decision: Decision; record: DecisionRecord }> {
+    node.state = 'deciding';
+    const spent = outcome.context?.tokens ?? 0;
+    node.tokens += spent;
+    tokens += spent;
+    const previous = lastDecision(node);
+    if (previous && previous.outcome === 'pending') {
+      previous.outcome = 'failed-again';
+      outbox.push(decided(scope, node.spec.role, previous));
+    }
+    const cause = outcome.context?.reason ?? outcome.kind;
+    const siblings = [...nodes.values()].filter((n) => n !== node && n.state === 'completed' && !n.parent).slice(0, 5);
+    const context = await nexus.gatherEscalationContext({
+      missionId: input.missionId,
+      taskId: node.taskId,
+      workflowIds: node.workflowIds,
+      since: startedAt,
+      ...(outcome.context ? { escalation: outcome.context } : {}),
+      dependencyOutputs: Object.fromEntries(inputsOf(node).map((i) => [i.taskId, i.outputs.slice(-1)])),
+      siblingOutputs: Object.fromEntries(siblings.map((n) => [n.taskId, (n.outputs ?? []).slice(-1)])),
+    });
+    outbox.push(takenOver(scope, node.taskId, node.spec.role, node.runs, Date.now(), context.failureClasses[0], `${cause}: ${outcome.message}`, spent));
+    const policyInput = {
+      end: outcome.kind,
+      escalationReason: outcome.context?.reason,
+      failureClasses: context.failureClasses,
+      history: node.decisions,
+      usedAssignments: node.assignments,
+      splitDepth: node.splitDepth,
+      splittable: true,
+      personAsked: false,
+      tokensLeft: input.maxTokens - tokens,
+      msLeft: deadlineAt - Date.now(),
+      supervision: node.supervision,
+    };
+    let decision = decide(policyInput);
+    let byPerson = false;
+    const base = { taskId: node.taskId, cause, failureClass: context.failureClasses[0], workflowId: outcome.workflowId };
+    if (decision.kind === 'ask-person') {
+      const question: DecisionRecord = { ...base, index: node.decisions.length + 1, kind: 'ask-person', reason: decision.reason, at: Date.now(), detail: context.summary.slice(0, 300) };
+      records.push(question);
+      node.decisions.push('ask-person');
+      const asked = await ask(node, decision);
+      byPerson = asked.byPerson;
+      question.outcome = 'resolved';
+      question.detail = byPerson ? `answered ${asked.answer.decision}` : `no answer in time: default ${asked.answer.decision}`;
+      decision = personDecision(asked.answer, policyInput);
+      if (!byPerson) decision = { ...decision, reason: `default after the person's deadline (${decision.kind})` } as Decision;
+    }
+    const record: DecisionRecord = { ...base, index: node.decisions.length + 1, kind: decision.kind, reason: decision.reason, at: Date.now(), outcome: 'pending', ...(byPerson ? { byPerson } : {}) };
+    records.push(record);
+    node.decisions.push(decision.kind);
+    return { decision, record };
+  }
+
+  /** Runs one task to its end: waits for its dependencies, runs children, takes over failed runs. */
+  async function supervise(node: TaskNode): Promise<void> {
+    await condition(() => node.dependsOn.every((id) => isSettled(nodes.get(id) as TaskNode)));
+    const failed = node.dependsOn.map((id) => nodes.get(id) as TaskNode).find((dep) => dep.state !== 'completed');
+    if (failed) return settle(node, 'skipped', `dependency ${failed.taskId} ${failed.state}${failed.reason ? ` (${failed.reason})` : ''}`);
+    for (;;) {
+      const limit = limitReached();
+      if (limit) return settle(node, 'abandoned', limit);
+      const outcome = await startRun(node);
+      if (outcome.kind === 'completed') {
+        node.tokens += outcome.result.tokens;
+        tokens += outcome.result.tokens;
+        return complete(node, outcome.result.outputs);
+      }
+      const { decision, record } = await takeOver(node, outcome);
+      node.resume = undefined;
+      node.note = undefined;
+      switch (decision.kind) {
+        case 'abandon':
+          settle(node, 'abandoned', decision.reason);
+          await flush();
+          return;
+        case 'reassign':
+          node.assignments += 1;
+          node.spec = reassigned(node.spec, decision.to);
+          node.resume = outcome.context?.resume;
+          record.detail = `as ${node.spec.role}${decision.to.model ? ` on ${decision.to.model}` : ''}${node.resume ? `, resuming after ${node.resume.records.length} step(s)` : ''}`;
+          break;
+        case 'retry-later':
+          record.detail = `after ${decision.delayMs} ms`;
+          node.note = `Retry ${node.decisions.filter((k) => k === 'retry-later').length} after a transient failure (${record.cause}).`;
+          node.state = 'backing-off';
+          publish();
+          await flush();
+          await sleep(Math.max(1, decision.delayMs));
+          break;
+        case 'split':
+          record.detail = `${decision.parts} parts and a merge step`;
+          await flush();
+          return split(node, decision.parts);
+        case 'ask-person':
+          throw new Error('unreachable: a person answers with another decision');
+      }
+      await flush();
+    }
+  }
+
+  /** Splits a task into parts and a merge step whose output stands for it. */
+  async function split(node: TaskNode, count: number): Promise<void> {
+    node.state = 'split';
+    const child = (spec: TaskNode['spec'], dependsOn: string[]): TaskNode => ({ taskId: spec.taskId, spec, dependsOn, supervision: node.supervision, parent: node.taskId, splitDepth: node.splitDepth + 1, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+    const parts = splitParts(node.spec, count).map((spec) => child(spec, node.dependsOn));
+    const merge = child(mergeSpec(node.spec, count), parts.map((p) => p.taskId));
+    for (const n of [...parts, merge]) nodes.set(n.taskId, n);
+    publish();
+    await Promise.all([...parts, merge].map(run));
+    if (merge.state === 'completed') return complete(node, merge.outputs ?? []);
+    settle(node, 'abandoned', `split did not complete: ${merge.taskId} ${merge.state}${merge.reason ? ` (${merge.reason})` : ''}`);
+    await flush();
+  }
+
+  async function run(node: TaskNode): Promise<void> {
+    try {
+      await supervise(node);
+    } catch (err) {
+      if (!(isCancellation(err) && work.consideredCancelled)) throw err;
+      if (!isSettled(node)) settle(node, 'abandoned', deadlinePassed ? 'mission deadline passed' : 'mission cancelled');
+    }
+  }
+
+  publish();
+  const timer = new CancellationScope();
+  void timer.run(() => sleep(input.deadlineMs)).then(
+    () => {
+      deadlinePassed = true;
+      work.cancel();
+    },
+    () => undefined,
+  );
+  try {
+    await work.run(() => Promise.all(input.tasks.map((t) => run(nodes.get(t.spec.taskId) as TaskNode))));
+  } finally {
+    timer.cancel();
+  }
+  const fileTasks = input.tasks.map((t) => nodes.get(t.spec.taskId) as TaskNode);
+  const cancelled = work.consideredCancelled && !deadlinePassed;
+  const status = cancelled ? 'cancelled' : fileTasks.every((n) => n.state === 'completed') ? 'completed' : 'partial';
+  await CancellationScope.nonCancellable(async () => {
+    upsertSearchAttributes([{ key: SA.status, value: status }, { key: SA.tokens, value: tokens }]);
+    await flush();
+  });
+  publish();
+  if (cancelled) throw new CancelledFailure(`mission ${input.missionId} cancelled`);
+  return {
+    missionId: input.missionId,
+    status,
+    outputs: Object.fromEntries(fileTasks.filter((n) => n.outputs).map((n) => [n.taskId, n.outputs as unknown[]])),
+    tasks: [...nodes.values()].map(viewOf),
+    decisions: records,
+    tokens,
+    durationMs: Date.now() - startedAt,
+    peakRunning,
+  };
+}

@@ -17,7 +17,6 @@ import { benchBundle, BenchServer, startBenchServer } from './server';
 
 const RUNS = Number(process.env.BENCH_AGENT_RUNS ?? 150);
 const ROUNDS = 5;
-/** agentTask routes its model call to the agents queue, so the shared-bundle pair runs there. */
 const SHARED_QUEUE = TASK_QUEUES.agents;
 const AGENT_ALONE_QUEUE = 'bench-agent-alone';
 const BARE_ALONE_QUEUE = 'bench-bare-alone';
@@ -92,9 +91,9 @@ async function createWorkers(bench: BenchServer, memory: SQLiteMemory, store: Fa
   const noop = async () => ({ ok: true });
   const connection = bench.connection;
   return [
-    // Both kinds from one bundle; this worker also runs every agentTask's model call.
+    // Both kinds from one bundle. An agent task's model call runs on its own queue, as on a deployed agents worker.
     await Worker.create({ connection, taskQueue: SHARED_QUEUE, workflowBundle: { code: await benchBundle() }, activities: { ...createPromptActivities(provider), noop } }),
-    await Worker.create({ connection, taskQueue: AGENT_ALONE_QUEUE, workflowBundle: { code: await bundleCode(workflowEntry('agents'), { preload: true }) } }),
+    await Worker.create({ connection, taskQueue: AGENT_ALONE_QUEUE, workflowBundle: { code: await bundleCode(workflowEntry('agents'), { preload: true }) }, activities: createPromptActivities(provider) }),
     await Worker.create({ connection, taskQueue: BARE_ALONE_QUEUE, workflowBundle: { code: await benchBundle({ bareOnly: true }) }, activities: { noop } }),
     // agentTask recalls and writes memory on the nexus queue, as it does in production.
     await Worker.create({ connection, taskQueue: TASK_QUEUES.nexus, activities: { ...createMemoryActivities(memory), ...createAnalyticsActivities(store) } }),

@@ -38,5 +38,8 @@ export async function startBenchServer(): Promise<BenchServer> {
  * workers' bundles have them), or with `bareOnly` the bare baseline alone in its bundle.
  */
 export async function benchBundle(options: { bareOnly?: boolean } = {}): Promise<string> {
-  return options.bareOnly ? bundleCode(require.resolve('./bare-step')) : bundleCode(require.resolve('./workflows'), { preload: true });
+  // From the TypeScript sources, as the workers' bundles are: the preloaded modules are sources too,
+  // and a compiled copy of the healer beside them would be evaluated again at every start.
+  const source = (name: string) => path.resolve(__dirname, '..', '..', 'bench', `${name}.ts`);
+  return options.bareOnly ? bundleCode(source('bare-step')) : bundleCode(source('workflows'), { preload: true });
 }

@@ -9,13 +9,13 @@ import type { TaskQueueRole } from '../contracts/task-queues';
  * - agentTask: PINNED. A task stays on the build it started on until it closes, so a release
  *   never changes the code under a running task; a change that must reach running tasks still
  *   goes in with `patched()` and is deployed to the old build's workers.
- * - supervisor, scaler, controlTower (control queue): AUTO_UPGRADE. They live for days and
+ * - mission, scaler, controlTower (control queue): AUTO_UPGRADE. They live for days and
  *   continue as new; they move to the current build at their next workflow task, so every change
  *   to them must be replay-safe (patched), which `dreamos replay` checks before a rollout.
  */
 export const WORKFLOW_VERSIONING: Readonly<Record<string, VersioningBehavior>> = {
   agentTask: 'PINNED',
-  supervisor: 'AUTO_UPGRADE',
+  mission: 'AUTO_UPGRADE',
   scaler: 'AUTO_UPGRADE',
   controlTower: 'AUTO_UPGRADE',
 };

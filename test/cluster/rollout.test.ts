@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Cluster } from '../../src/temporal/cluster-script';
 import { describeVersion } from '../../src/temporal/deployment';
+import { stateQuery } from '../../src/contracts/agent-task';
 import { ensureNamespace, ensureSearchAttributes } from '../../src/temporal/setup';
 import { bundleCode } from '../../scripts/bundle-workflows';
 import { bundleFile } from '../../workers/paths';
@@ -29,6 +30,17 @@ async function buildsOf(workflowId: string): Promise<string[]> {
   return ids.filter((id, i) => ids[i - 1] !== id);
 }
 
+/** Waits until the agent task has completed `step` steps (it may not have been started yet). */
+async function untilStep(workflowId: string, step: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await client.workflow.getHandle(workflowId).query(stateQuery).catch(() => undefined);
+    if (state && state.step >= step) return;
+    if (Date.now() > deadline) throw new Error(`${workflowId} did not complete ${step} step(s) within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 beforeAll(async () => {
   cluster = await startTestCluster('rollout');
   env = { TEMPORAL_ADDRESS: cluster.address, DREAMOS_DASHBOARD_PORT: '0' };
@@ -37,6 +49,10 @@ beforeAll(async () => {
   await ensureSearchAttributes(client.connection, 'default');
   const nexus = workers.start('nexus', { ...env, DREAMOS_HOME: fs.mkdtempSync(`${ARTIFACTS}/rollout-`) });
   await nexus.waitForText(/serving nexus/, 60_000);
+  // Missions supervise on the control queue; its worker stays unversioned here, so the rollout
+  // concerns the agents queue alone (the mission's agent tasks are what is pinned).
+  const control = workers.start('control', env);
+  await control.waitForText(/serving control/, 60_000);
 }, CLUSTER_START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -54,7 +70,7 @@ test('a rollout while tasks run: pinned runs finish on the old build, new runs s
 
   const early = `early-${Date.now().toString(36)}`;
   const earlyMission = spawnDreamos(['submit', missionFile(early, { steps: 6, latencyMs: 800, tasks: [{ taskId: 'research', role: 'researcher', outputSchema: 'research' }] }), '--wait'], env);
-  await earlyMission.waitForText(/\[research\] running · step 2\/6/, 60_000);
+  await untilStep(`${early}.research`, 1, 60_000);
 
   const v2 = workers.start('agents', build('v2'));
   await v2.waitForText(/serving agents .*build dreamos\/v2/, 60_000);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { Cluster } from '../../src/temporal/cluster-script';
+import { stateQuery } from '../../src/contracts/agent-task';
 import { activityEvents } from '../helpers/history';
 import { CLUSTER_START_TIMEOUT_MS, missionFile, startTestCluster } from '../helpers/cluster';
 import { childWorkers, runDreamos, spawnDreamos } from '../helpers/processes';
@@ -91,7 +92,13 @@ test('the history service killed and restarted mid-mission: the mission complete
   const missionId = `cluster-restart-${Date.now().toString(36)}`;
   const file = missionFile(missionId, { steps: 5, latencyMs: 700, tasks: [RESEARCH, { taskId: 'strategy', role: 'strategist', outputSchema: 'strategy' }] });
   const submit = spawnDreamos(['submit', file, '--wait'], env);
-  await submit.waitForText(/\[research\] running · step 3\/5/, 90_000);
+  // Mid-mission: the research task has completed two of its five steps.
+  const research = client.workflow.getHandle(`${missionId}.research`);
+  const deadline = Date.now() + 90_000;
+  while (((await research.query(stateQuery).catch(() => undefined))?.step ?? 0) < 2) {
+    if (Date.now() > deadline) throw new Error('the research task did not reach step 3 in 90 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 
   const before = cluster.pidOf('history');
   await cluster.run('kill-service', 'history');

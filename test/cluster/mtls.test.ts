@@ -44,6 +44,9 @@ test('the CLI and a worker connect over mTLS and run a mission', async () => {
   await worker.waitForText(/serving agents/, 60_000);
   const nexus = workers.start('nexus', { ...tlsEnv, DREAMOS_HOME: fs.mkdtempSync(`${ARTIFACTS}/mtls-`) });
   await nexus.waitForText(/serving nexus/, 60_000);
+  // The mission workflow itself runs on the control queue.
+  const control = workers.start('control', { ...tlsEnv, DREAMOS_HOME: fs.mkdtempSync(`${ARTIFACTS}/mtls-`) });
+  await control.waitForText(/serving control/, 60_000);
 
   const file = missionFile(`mtls-${Date.now().toString(36)}`, { steps: 1, latencyMs: 0, tasks: [{ taskId: 'research', role: 'researcher', outputSchema: 'research' }] });
   const submitted = await runDreamos(['submit', file, '--wait'], tlsEnv);

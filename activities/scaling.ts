@@ -49,7 +49,8 @@ export interface ReconcileInput {
 
 const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number => (d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : 0);
 
-function forwardedEnv(kind: WorkerBackend['kind']): Record<string, string> {
+/** The environment the scaler gives the workers it starts on `kind`: the forwarded model and connection settings. */
+export function forwardedEnv(kind: WorkerBackend['kind']): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     // A container has its own bundle path inside the image.

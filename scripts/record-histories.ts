@@ -13,6 +13,8 @@ import { parseMissionDocument, parseTaskDocument } from '../src/tasks/load';
 import { startMission } from '../src/missions/mission-client';
 import { runWorkers } from '../workers/run';
 import { bundleWorkflows } from './bundle-workflows';
+import { recordScalerHistories } from './record-scaler-histories';
+import { ProcessBackend } from '../src/scaling/process';
 
 /**
  * Records the histories replayed by test/replay: real runs of representative tasks on a real
@@ -109,10 +111,14 @@ async function main(): Promise<void> {
   const bundles = await bundleWorkflows(path.join(os.tmpdir(), `dreamos-record-bundles-${process.pid}`));
   const connection = await NativeConnection.connect({ address: server.address });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-record-'));
+  // The scaler's workers are child processes reaching this server, with the sim model and these bundles.
+  Object.assign(process.env, { DREAMOS_MODEL_PROVIDER: 'sim', DREAMOS_WORKFLOW_BUNDLES: bundles });
+  const scalingBackend = new ProcessBackend({ stateDir: home });
   const workers = await runWorkers(['agents', 'nexus', 'control'], {
     connection,
     namespace: 'default',
-    config,
+    config: loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DREAMOS_HOME: home, DREAMOS_SCALING_BACKEND: 'process' }),
+    scalingBackend,
     workflowBundles: bundles,
     memoryFile: path.join(home, 'memory.db'),
     analyticsFile: path.join(home, 'analytics.db'),
@@ -150,6 +156,7 @@ async function main(): Promise<void> {
       fs.writeFileSync(file, historyToJSON(history));
       console.log(`recorded mission ${name}: ${result.status}, ${result.decisions.length} decisions, ${history.events?.length} events`);
     }
+    await recordScalerHistories(client, scalingBackend, outDir, selected);
   } finally {
     await workers.shutdown();
     await connection.close();

@@ -28,6 +28,9 @@ function isNotFound(err: unknown): boolean {
 /** From `docker ps`: State (`running`, `exited`, ...) and Status (`Up 5 seconds (healthy)`). */
 function stateOf(c: Docker.ContainerInfo): WorkerState {
   if (c.State === 'created') return 'starting';
+  // Frozen (`docker pause`): alive, but it beats no heartbeat and the engine runs no healthcheck
+  // on it, so its health would never turn; it is a hung worker, not an exited one.
+  if (c.State === 'paused') return 'unhealthy';
   if (c.State !== 'running' && c.State !== 'restarting') return 'exited';
   if (c.State === 'restarting' || /\(health: starting\)/.test(c.Status)) return 'starting';
   return /\(unhealthy\)/.test(c.Status) ? 'unhealthy' : 'running';

@@ -11,7 +11,7 @@ const HISTORIES = path.join(__dirname, 'histories');
 
 /** Each history replays against the bundle of the queue its workflow runs on. */
 function roleOf(file: string): WorkflowBundleRole {
-  return file.startsWith('mission-') ? 'control' : 'agents';
+  return file.startsWith('mission-') || file.startsWith('scaler-') ? 'control' : 'agents';
 }
 
 function recordedHistories(role?: WorkflowBundleRole) {
@@ -31,7 +31,7 @@ async function replayAll(workflowBundle: { code: string } | { codePath: string }
 }
 
 describe('replay of recorded histories', () => {
-  test('the committed histories cover rollback, healing, escalation, signals, an update, continue-as-new and failed model calls', () => {
+  test('the committed histories cover rollback, healing, escalation, signals, an update, continue-as-new, failed model calls, missions and the scaler', () => {
     const names = recordedHistories().map((h) => h.workflowId);
     const scenarios = ['rollback-with-memory', 'healed-by-ladder', 'escalated', 'signals-and-update', 'continued-as-new', 'model-call-failed', 'model-call-timed-out'];
     // v7: recorded while the last patches were deprecated; they must keep replaying once the
@@ -39,6 +39,8 @@ describe('replay of recorded histories', () => {
     expect(names).toEqual(expect.arrayContaining(['v7', 'v8'].flatMap((release) => scenarios.map((s) => `agentTask-${release}-${s}`))));
     // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline.
     expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
+    // The scaler: a burst scaled up and released, limits by update, a drain by signal; two runs of a continue-as-new chain.
+    expect(names).toEqual(expect.arrayContaining(['scaler-scale-and-drain', 'scaler-continued-as-new', 'scaler-continued-as-new-run2']));
   });
 
   test('the current workflow code replays every recorded history deterministically', async () => {

@@ -1,12 +1,7 @@
 import { scalingBehaviours } from './behaviours';
+import { processUnderTest } from './process-under-test';
 
 /** The scaler on the `process` backend: agent workers as child processes (where no engine runs). */
 describe('scaler on the process backend', () => {
-  scalingBehaviours({
-    kind: 'process',
-    env: () => ({}),
-    async kill(worker) {
-      process.kill(Number(worker.ref), 'SIGKILL');
-    },
-  });
+  scalingBehaviours(processUnderTest);
 });

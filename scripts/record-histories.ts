@@ -14,10 +14,12 @@ import { startMission } from '../src/missions/mission-client';
 import { runWorkers } from '../workers/run';
 import { bundleWorkflows } from './bundle-workflows';
 import { recordScalerHistories } from './record-scaler-histories';
+import { toRecord } from './history-files';
 import { ProcessBackend } from '../src/scaling/process';
 
 /**
- * Records the histories replayed by test/replay: real runs of representative tasks on a real
+ * Records the histories replayed by test/replay (`--only <prefix>`: only the scenarios whose file
+ * name starts with it, e.g. `mission-` or `scaler-`): real runs of representative tasks on a real
  * dev server. Rerun (`node dist/scripts/record-histories.js`) when adding scenarios or releasing a
  * workflow change (bump RELEASE); never to paper over a replay failure (existing files are kept):
  * that failure means a workflow change needs `patched()`. See README, "Workflow versioning".
@@ -95,12 +97,6 @@ const MISSION_SCENARIOS: Record<string, object> = {
   },
 };
 
-/** `--only <prefix>`: record only the scenarios whose file name starts with it (e.g. `mission-`). */
-function selected(file: string): boolean {
-  const at = process.argv.indexOf('--only');
-  return at < 0 || path.basename(file).startsWith(process.argv[at + 1] ?? '');
-}
-
 async function main(): Promise<void> {
   const outDir = path.resolve(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : path.join('test', 'replay', 'histories'));
   fs.mkdirSync(outDir, { recursive: true });
@@ -128,12 +124,7 @@ async function main(): Promise<void> {
   try {
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
       const file = path.join(outDir, `agentTask-${RELEASE}-${name}.json`);
-      if (!selected(file)) continue;
-      // A recorded history stands for the code that made it: never overwrite one.
-      if (fs.existsSync(file)) {
-        console.log(`kept ${name}: already recorded`);
-        continue;
-      }
+      if (!toRecord(file)) continue;
       const [spec] = parseTaskDocument({ taskId: `${RELEASE}-${name}`, missionId: 'replay', role: 'researcher', goal: 'Map the market for agent reliability tooling', outputSchema: 'research', ...scenario.fields });
       const handle = await startAgentTask(client, spec);
       await scenario.drive?.(handle);
@@ -145,18 +136,14 @@ async function main(): Promise<void> {
     }
     for (const [name, fields] of Object.entries(MISSION_SCENARIOS)) {
       const file = path.join(outDir, `mission-${name}.json`);
-      if (!selected(file)) continue;
-      if (fs.existsSync(file)) {
-        console.log(`kept mission ${name}: already recorded`);
-        continue;
-      }
+      if (!toRecord(file)) continue;
       const handle = await startMission(client, parseMissionDocument({ mission: `replay-${name}`, ...fields }));
       const result = await handle.result();
       const history = await handle.fetchHistory();
       fs.writeFileSync(file, historyToJSON(history));
       console.log(`recorded mission ${name}: ${result.status}, ${result.decisions.length} decisions, ${history.events?.length} events`);
     }
-    await recordScalerHistories(client, scalingBackend, outDir, selected);
+    await recordScalerHistories(client, scalingBackend, outDir);
   } finally {
     await workers.shutdown();
     await connection.close();

@@ -9,6 +9,7 @@ import { DEFAULT_POLICY } from '../src/scaling/policy';
 import { WorkerProfile } from '../src/scaling/profiles';
 import { drainWorkerSignal, ScalerInput, scalerStateQuery, setLimitsUpdate } from '../src/contracts/scaler';
 import { parseTaskDocument } from '../src/tasks/load';
+import { toRecord } from './history-files';
 
 /**
  * Scaler scenarios for the replay histories, on real worker processes (the recorder's control
@@ -74,15 +75,10 @@ const SCENARIOS: Record<string, ScalerScenario> = {
 };
 
 /** Records each scaler scenario not recorded yet as `scaler-<name>.json` (and `-run<n>` for later runs). */
-export async function recordScalerHistories(client: Client, backend: WorkerBackend, outDir: string, selected: (file: string) => boolean): Promise<void> {
+export async function recordScalerHistories(client: Client, backend: WorkerBackend, outDir: string): Promise<void> {
   for (const [name, scenario] of Object.entries(SCENARIOS)) {
     const file = path.join(outDir, `scaler-${name}.json`);
-    if (!selected(file)) continue;
-    // A recorded history stands for the code that made it: never overwrite one.
-    if (fs.existsSync(file)) {
-      console.log(`kept scaler ${name}: already recorded`);
-      continue;
-    }
+    if (!toRecord(file)) continue;
     const handle = await startScaler(client, scenario.input);
     try {
       await scenario.drive(handle, client, backend);
@@ -94,7 +90,7 @@ export async function recordScalerHistories(client: Client, backend: WorkerBacke
         const history = await client.workflow.getHandle(handle.workflowId, run.runId).fetchHistory();
         const target = i === 0 ? file : file.replace(/\.json$/, `-run${i + 1}.json`);
         fs.writeFileSync(target, historyToJSON(history));
-        console.log(`recorded scaler ${path.basename(target, '.json')}: ${history.events?.length} events`);
+        console.log(`recorded ${path.basename(target, '.json')}: ${history.events?.length} events`);
       }
     } finally {
       await client.workflow.getHandle(handle.workflowId).terminate('recorded').catch(() => undefined);

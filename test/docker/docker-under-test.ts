@@ -21,9 +21,14 @@ export function dockerUnderTest(): BackendUnderTest {
     async kill(worker) {
       await docker.getContainer(worker.ref).kill({ signal: 'SIGKILL' });
     },
-    async freeze(worker) {
-      // The worker is PID 1: a signal from the engine (outside its namespace) still stops it.
-      await docker.getContainer(worker.ref).kill({ signal: 'SIGSTOP' });
+    freezers: {
+      async SIGSTOP(worker) {
+        // The worker is PID 1: a signal from the engine (outside its namespace) still stops it.
+        await docker.getContainer(worker.ref).kill({ signal: 'SIGSTOP' });
+      },
+      async 'docker pause'(worker) {
+        await docker.getContainer(worker.ref).pause();
+      },
     },
     async memoryLimitMb(worker) {
       return (await docker.getContainer(worker.ref).inspect()).HostConfig.Memory! / (1024 * 1024);

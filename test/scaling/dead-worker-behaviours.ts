@@ -22,14 +22,14 @@ export function deadWorkerBehaviours(backendUnderTest: BackendUnderTest): void {
       return raw.pendingActivities?.find((a) => a.lastWorkerIdentity)?.lastWorkerIdentity ?? undefined;
     }, 60_000);
 
-  test('a worker frozen mid-task (alive, its heartbeat stopped) is found dead by its missing heartbeats and replaced; the task finishes on the replacement', async () => {
+  test.each(Object.keys(backendUnderTest.freezers))('a worker frozen mid-task with %s (alive, its heartbeat stopped) is found dead by its missing heartbeats and replaced; the task finishes on the replacement', async (how) => {
     const { swarmId, profile } = h.swarm('frozen');
     await h.start(swarmId, profile, { minWorkers: 1, maxWorkers: 1 });
     const [victim] = await h.pollingWorkers(swarmId, profile, 1);
     const handle = await startAgentTask(h.client, taskSpec({ missionId: swarmId, model: { sim: { latencyMs: 6_000 } } }), { taskQueue: profile.taskQueue });
     expect(await runningOn(handle)).toBe(`${victim.name}/agents`);
 
-    await backendUnderTest.freeze(victim);
+    await backendUnderTest.freezers[how](victim);
     // Frozen is not exited: the process (or container) is still there.
     expect((await h.backend.list(swarmId)).find((w) => w.name === victim.name)?.state).not.toBe('exited');
 

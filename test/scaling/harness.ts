@@ -22,8 +22,8 @@ export interface BackendUnderTest {
   env(): Record<string, string>;
   /** Kills a worker the hard way (SIGKILL), as a crash would. */
   kill(worker: WorkerInfo): Promise<void>;
-  /** Freezes a worker (SIGSTOP): it stays alive but does nothing, its heartbeat file included. */
-  freeze(worker: WorkerInfo): Promise<void>;
+  /** Ways to freeze a worker (SIGSTOP, `docker pause`): it stays alive but does nothing, its heartbeat included. */
+  freezers: Record<string, (worker: WorkerInfo) => Promise<void>>;
   /** The memory limit the backend gave the worker, MB. */
   memoryLimitMb(worker: WorkerInfo): Promise<number>;
 }

@@ -8,8 +8,10 @@ export const processUnderTest: BackendUnderTest = {
   async kill(worker) {
     process.kill(Number(worker.ref), 'SIGKILL');
   },
-  async freeze(worker) {
-    process.kill(Number(worker.ref), 'SIGSTOP');
+  freezers: {
+    async SIGSTOP(worker) {
+      process.kill(Number(worker.ref), 'SIGSTOP');
+    },
   },
   async memoryLimitMb(worker) {
     const args = fs.readFileSync(`/proc/${worker.ref}/cmdline`, 'utf8').split('\0');

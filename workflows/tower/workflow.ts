@@ -81,10 +81,10 @@ function invalid(message: string, issues: string[]): never {
 /** The input, checked at the boundary: any client may start the tower. No input means default limits. */
 function validated(raw: unknown): { limits: TowerLimits; carried?: TowerCarried } {
   if (raw === undefined || raw === null) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) invalid(`expected an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`, ['(input)']);
+  if (typeof raw !== 'object' || Array.isArray(raw)) invalid(`(input): expected an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`, ['(input)']);
   const { limits, carried, ...rest } = raw as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) invalid(`unknown field(s) ${unknown.join(', ')}`, unknown);
+  if (unknown.length > 0) invalid(unknown.map((field) => `${field}: unknown field (the tower takes limits only)`).join('; '), unknown);
   const parsed = parseTowerLimits(limits);
   if (!parsed.ok) invalid(parsed.issues.join('; '), parsed.issues);
   if (carried !== undefined && (typeof carried !== 'object' || carried === null || !Array.isArray((carried as TowerCarried).missions))) invalid('carried: not a tower state (it is written by the tower itself on continue-as-new)', ['carried']);

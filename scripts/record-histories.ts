@@ -11,6 +11,8 @@ import { resolveTemporalCli } from '../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { parseMissionDocument, parseTaskDocument } from '../src/tasks/load';
 import { startMission } from '../src/missions/mission-client';
+import { controlMission, ensureTower, getTower, submitThroughTower, towerState } from '../src/missions/tower-client';
+import { TowerState } from '../src/contracts/tower';
 import { runWorkers } from '../workers/run';
 import { bundleWorkflows } from './bundle-workflows';
 import { recordScalerHistories } from './record-scaler-histories';
@@ -97,6 +99,40 @@ const MISSION_SCENARIOS: Record<string, object> = {
   },
 };
 
+async function until(client: Client, check: (state: TowerState) => boolean): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!check(await towerState(client))) {
+    if (Date.now() > deadline) throw new Error('the tower scenario did not reach its next state');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * The control tower's scenario: intake (one rejected), admission under a limit of one agent task in
+ * priority order, a queued mission cancelled, a stuck-mission alert, a running one paused and resumed,
+ * reports from the missions, health observations, and continue-as-new past a low event limit.
+ * Returns the workflow id and the first run's id.
+ */
+async function towerScenario(client: Client): Promise<{ workflowId: string; runId: string }> {
+  await ensureTower(client, { maxConcurrentAgentTasks: 1, healthIntervalMs: 1_000, stuckAfterMs: 1_000, historyEventLimit: 200 });
+  const first = await getTower(client).describe();
+  const mission = (name: string, latencyMs: number) =>
+    parseMissionDocument({ mission: `replay-tower-${name}`, defaults: missionDefaults, maxConcurrentTasks: 1, tasks: ['t0', 't1'].map((taskId) => ({ taskId, goal: `Answer question ${taskId}`, model: { sim: { latencyMs } } })) });
+  const [running, urgent, dropped] = [mission('running', 1_500), mission('urgent', 0), mission('dropped', 0)];
+  await submitThroughTower(client, { mission: running, source: 'replay' });
+  await submitThroughTower(client, { mission: dropped, priority: 5 });
+  await submitThroughTower(client, { mission: urgent, priority: 1 });
+  await submitThroughTower(client, { mission: { ...urgent, missionId: 'replay-tower-bad', maxTokens: 1 } }).catch(() => undefined);
+  await controlMission(client, dropped.missionId, 'cancel');
+  // Its model calls outlast the tower's patience: a stuck-mission alert.
+  await until(client, (s) => (s.health?.alerts ?? []).some((a) => a.subject === running.missionId));
+  await controlMission(client, running.missionId, 'pause');
+  await controlMission(client, running.missionId, 'resume');
+  await until(client, (s) => [running, urgent].every((m) => s.missions.some((e) => e.missionId === m.missionId && e.endedAt !== undefined)));
+  await getTower(client).terminate('scenario recorded');
+  return { workflowId: first.workflowId, runId: first.runId };
+}
+
 async function main(): Promise<void> {
   const outDir = path.resolve(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : path.join('test', 'replay', 'histories'));
   fs.mkdirSync(outDir, { recursive: true });
@@ -142,6 +178,13 @@ async function main(): Promise<void> {
       const history = await handle.fetchHistory();
       fs.writeFileSync(file, historyToJSON(history));
       console.log(`recorded mission ${name}: ${result.status}, ${result.decisions.length} decisions, ${history.events?.length} events`);
+    }
+    const towerFile = path.join(outDir, 'tower-admission-and-steering.json');
+    if (toRecord(towerFile)) {
+      const { workflowId, runId } = await towerScenario(client);
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      fs.writeFileSync(towerFile, historyToJSON(history));
+      console.log(`recorded tower admission-and-steering: ${history.events?.length} events in its first run`);
     }
     await recordScalerHistories(client, scalingBackend, outDir);
   } finally {

@@ -21,6 +21,7 @@ import { createScalingEventActivities } from '../activities/scaling-events';
 import { ScalingEventStore } from '../src/scaling/events';
 import { selectBackend, WorkerBackend } from '../src/scaling/backend';
 import { createMissionActivities } from '../activities/mission';
+import { createTowerActivities, createTowerFigureActivities } from '../activities/tower';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -108,7 +109,7 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     scaling.close();
   };
   try {
-    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createMissionActivities(store, memory), ...createScalingEventActivities(scaling) };
+    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createMissionActivities(store, memory), ...createScalingEventActivities(scaling), ...createTowerFigureActivities(store) };
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options } = deps.config;
@@ -142,11 +143,11 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
   }
 }
 
-/** Control worker: orchestration workflows (workflows/control.ts), and the scaler's activities (it owns the Docker socket). */
+/** Control worker: orchestration workflows (workflows/control.ts), the scaler's activities (it owns the Docker socket) and the tower's view of Temporal. */
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const backend = deps.scalingBackend ?? (await selectBackend(deps.config));
   const client = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const activities = createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config });
+  const activities = { ...createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), ...createTowerActivities({ client, namespace: deps.namespace }) };
   return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control'), activities }), close: nothingToClose };
 }
 

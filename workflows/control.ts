@@ -7,3 +7,5 @@
 export { mission } from './mission/workflow';
 /** Sizes a swarm's agent workers (dynamic scaling). */
 export { scaler } from './scaler/workflow';
+/** The always-on control tower: mission intake, admission across missions, swarm health. */
+export { controlTower } from './tower/workflow';

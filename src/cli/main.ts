@@ -12,13 +12,14 @@ import { setupCommand } from './setup';
 import { replayCommand } from './replay';
 import { deployCommand } from './deploy';
 import { swarmCommand } from './swarm';
+import { towerCommand } from './tower';
 
 function program(): Command {
   const root = new Command('dreamos')
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), missionCommand(), swarmCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), missionCommand(), swarmCommand(), towerCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

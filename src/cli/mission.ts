@@ -2,9 +2,11 @@ import path from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DreamError } from '../errors';
-import { MissionResult, missionWorkflowId } from '../contracts/mission';
+import { MissionResult, missionWorkflowId, pauseMissionSignal, resumeMissionSignal } from '../contracts/mission';
+import type { MissionAction } from '../contracts/tower';
 import { MissionInput, PERSON_DECISIONS, PersonDecision } from '../contracts/mission-spec';
-import { getMission, listMissions, missionGraph, sendDecision, startMission, watchMission } from '../missions/mission-client';
+import { getMission, listMissions, MissionHandle, missionGraph, sendDecision, startMission, watchMission } from '../missions/mission-client';
+import { controlMission, queuedMissions, submitThroughTower, towerRunning, towerState } from '../missions/tower-client';
 import { graphTree, writeMissionReport } from '../missions/report';
 import { clientFromEnv, say } from './context';
 import { notFound } from './inspect';
@@ -30,10 +32,59 @@ export function printMissionResult(result: MissionResult, uiUrl?: string, namesp
   return result.status === 'completed';
 }
 
-/** Starts the mission, and with `wait` shows its progress, prints and writes its report; returns whether it completed. */
-export async function runMission(client: Client, input: MissionInput, options: { wait: boolean; home: string; uiUrl?: string; namespace?: string }): Promise<boolean> {
-  const handle = await startMission(client, input);
-  say(`started ${handle.workflowId}: ${input.tasks.length} task(s), at most ${input.maxConcurrentTasks} at once`);
+/**
+ * Pauses, resumes or cancels a mission: through the control tower when it knows the mission (so its
+ * admission and slots follow), else on the mission workflow itself. Returns the line to print.
+ */
+async function steerMission(client: Client, missionId: string, action: MissionAction): Promise<string> {
+  if (await towerRunning(client)) {
+    const known = (await towerState(client)).missions.find((m) => m.missionId === missionId && m.endedAt === undefined);
+    if (known) {
+      const after = await controlMission(client, missionId, action);
+      return `${action} of mission ${missionId} done through the control tower: now ${after.state}${after.held && after.state === 'queued' ? ' (held in the queue)' : ''}`;
+    }
+  }
+  const handle = getMission(client, missionId);
+  if (action === 'cancel') await handle.cancel().catch((err) => notFound(missionWorkflowId(missionId), err));
+  else await handle.signal(action === 'pause' ? pauseMissionSignal : resumeMissionSignal).catch((err) => notFound(missionWorkflowId(missionId), err));
+  return `${action === 'cancel' ? 'cancel requested for' : `${action} sent to`} mission ${missionId} (not admitted by a control tower: sent to the mission workflow itself)`;
+}
+
+/** Waits while the tower holds a queued mission, showing its place; false if it ended without starting. */
+async function untilAdmitted(client: Client, missionId: string): Promise<boolean> {
+  let last = '';
+  for (;;) {
+    const entry = (await towerState(client)).missions.find((m) => m.missionId === missionId);
+    if (!entry) return true;
+    if (entry.endedAt !== undefined && entry.startedAt === undefined) {
+      say(`  [${missionId}] ended before it started: ${entry.state}${entry.reason ? ` — ${entry.reason}` : ''}`);
+      return false;
+    }
+    if (entry.state !== 'queued' && entry.state !== 'starting') return true;
+    const position = (await queuedMissions(client)).find((m) => m.missionId === missionId)?.position;
+    const line = entry.state === 'queued' ? `queued at position ${position ?? '?'}${entry.held ? ' (held)' : ''}` : 'starting';
+    if (line !== last) say(`  [${missionId}] ${(last = line)}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+/**
+ * Starts the mission — through the control tower when one runs (it may queue it), else directly —
+ * and with `wait` shows its progress, prints and writes its report; returns whether it completed.
+ */
+export async function runMission(client: Client, input: MissionInput, options: { wait: boolean; home: string; uiUrl?: string; namespace?: string; priority?: number; direct?: boolean }): Promise<boolean> {
+  let handle: MissionHandle;
+  if (!options.direct && (await towerRunning(client))) {
+    const submitted = await submitThroughTower(client, { mission: input, source: 'cli', ...(options.priority ? { priority: options.priority } : {}) });
+    say(`submitted through the control tower: ${submitted.workflowId} ${submitted.state === 'queued' ? `queued at position ${submitted.position ?? '?'}` : 'starting'}, ${input.tasks.length} task(s), ${submitted.slots} agent-task slot(s)`);
+    for (const note of submitted.notes) say(`  note: ${note}`);
+    if (!options.wait) return true;
+    if (!(await untilAdmitted(client, input.missionId))) return false;
+    handle = getMission(client, input.missionId);
+  } else {
+    handle = await startMission(client, input);
+    say(`${options.direct ? 'started' : 'no control tower is running: started'} ${handle.workflowId} directly: ${input.tasks.length} task(s), at most ${input.maxConcurrentTasks} at once`);
+  }
   if (!options.wait) return true;
   const result = await watchMission(handle, (line) => say(`  [${input.missionId}] ${line}`));
   const ok = printMissionResult(result, options.uiUrl, options.namespace);
@@ -115,15 +166,16 @@ export function missionCommand(): Command {
         say(`wrote ${files.json} and ${files.markdown}`);
       }),
     );
-  mission
-    .command('cancel')
-    .description('Cancel a mission; its running children are cancelled with it')
-    .argument('<missionId>')
-    .action((missionId: string) =>
-      withClient(async (client) => {
-        await getMission(client, missionId).cancel().catch((err) => notFound(missionWorkflowId(missionId), err));
-        say(`cancel requested for mission ${missionId}`);
-      }),
-    );
+  for (const [action, description] of [
+    ['pause', 'Hold a mission\'s new agent tasks (running ones go on); through the control tower when it knows the mission'],
+    ['resume', 'Let a paused mission start agent tasks again'],
+    ['cancel', 'Cancel a mission; its running children are cancelled with it'],
+  ] as const) {
+    mission
+      .command(action)
+      .description(description)
+      .argument('<missionId>')
+      .action((missionId: string) => withClient(async (client) => say(await steerMission(client, missionId, action))));
+  }
   return mission;
 }

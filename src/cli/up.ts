@@ -14,6 +14,8 @@ import { defaultWorkflowBundleDir } from '../../workers/paths';
 import { logToFile } from '../logger';
 import { say } from './context';
 import { runMission } from './mission';
+import { ensureTower } from '../missions/tower-client';
+import { TOWER_WORKFLOW_ID } from '../contracts/tower';
 
 /** Stops workers and the embedded server on Ctrl-C / SIGTERM, once; a second signal forces exit. */
 function onShutdownSignal(stop: () => Promise<void>): void {
@@ -42,7 +44,8 @@ export function upCommand(): Command {
     .description('Bring up the embedded stack: Temporal dev server (unless TEMPORAL_ADDRESS answers) and the agents, nexus and control workers')
     .option('--mission <file>', 'run this mission (or task) file as one mission workflow once the stack is up, show its progress and write its report')
     .option('--exit-after-mission', 'stop the stack when the mission has finished (exit 1 if a task did not complete)')
-    .action(async (options: { mission?: string; exitAfterMission?: boolean }) => {
+    .option('--no-tower', 'do not start the control tower (missions then start directly, without admission control)')
+    .action(async (options: { mission?: string; exitAfterMission?: boolean; tower: boolean }) => {
       const config = loadConfig();
       const mission = options.mission ? loadMissionFile(options.mission) : undefined;
       fs.mkdirSync(config.home, { recursive: true });
@@ -82,6 +85,16 @@ export function upCommand(): Command {
       if (running.dashboardUrl) say(`Failure dashboard: ${running.dashboardUrl}${config.dashboard.token ? ' (API needs DREAMOS_DASHBOARD_TOKEN)' : ''}`);
       say(`Memory and failure analytics: ${path.join(config.home, 'memory.db')}, ${path.join(config.home, 'analytics.db')}`);
       say(`Logs: ${path.join(config.home, 'dreamos.log')}`);
+
+      if (options.tower) {
+        const client = await connectClient(endpoint.target);
+        try {
+          const tower = await ensureTower(client);
+          say(`Control tower: ${TOWER_WORKFLOW_ID} (run ${tower.run}, ${tower.missions.filter((m) => m.endedAt === undefined).length} mission(s) open; \`dreamos tower status\`).`);
+        } finally {
+          await client.connection.close();
+        }
+      }
 
       if (mission && options.mission) {
         const client = await connectClient(endpoint.target);

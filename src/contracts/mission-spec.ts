@@ -72,6 +72,8 @@ const missionInputSchema = z.strictObject({
   deadlineMs: z.number().int().min(1000).default(86_400_000),
   /** Model tokens for all of the mission's children. */
   maxTokens: z.number().int().min(100).default(5_000_000),
+  /** Workflow id of the control tower that admitted it: the mission reports its progress there by signal. */
+  reportTo: z.string().min(1).max(200).optional(),
 });
 
 /** The mission workflow's input, validated and defaulted. */

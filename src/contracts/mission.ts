@@ -3,7 +3,7 @@
  * start options, its `decide` update and `graph` query, and its result. Workflow-safe: the mission
  * workflow and every client import the same definitions.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionKind, MissionInput, PersonDecision } from './mission-spec';
 import { SA } from './search-attributes';
 import { TASK_QUEUES } from './task-queues';
@@ -71,6 +71,8 @@ export interface MissionGraph {
   running: number;
   /** The most children that ran at once. */
   peakRunning: number;
+  /** New child starts are held (`pause` signal). */
+  paused?: boolean;
 }
 
 /** `completed`: every task completed; `partial`: some were abandoned or skipped. */
@@ -97,6 +99,10 @@ export interface DecideRequest {
 
 export const decideUpdate = defineUpdate<DecisionRecord | { accepted: true; taskId: string }, [DecideRequest]>('decide');
 export const graphQuery = defineQuery<MissionGraph>('graph');
+
+/** Holds new child starts (running children go on) until `resume`; sent by the tower or a client. */
+export const pauseMissionSignal = defineSignal('pause');
+export const resumeMissionSignal = defineSignal('resume');
 
 /** Workflow id of a mission: `mission.<id>`. */
 export function missionWorkflowId(missionId: string): string {

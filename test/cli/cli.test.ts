@@ -144,7 +144,7 @@ describe('dreamos CLI: submit, status, history export', () => {
     }));
     const home = fs.mkdtempSync(path.join(dir, 'home-'));
     const submitted = await runDreamos(['submit', file, '--wait'], { DREAMOS_HOME: home });
-    expect(submitted.output).toContain(`started mission.${mission}: 2 task(s)`);
+    expect(submitted.output).toContain(`no control tower is running: started mission.${mission} directly: 2 task(s)`);
     expect(submitted.output).toContain(`✔ ${mission}.research: completed 2 step(s)`);
     expect(submitted.output).toContain(`✔ ${mission}.critique: completed 2 step(s)`);
     expect(submitted.output).toContain(`mission ${mission}: completed`);

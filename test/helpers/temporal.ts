@@ -10,6 +10,7 @@ import { parseTaskDocument } from '../../src/tasks/load';
 import { AgentTaskSpec, AgentTaskSpecInput } from '../../src/contracts/agent-task-spec';
 import { runWorkers, RunningWorkers } from '../../workers/run';
 import { bundleCode } from '../../scripts/bundle-workflows';
+import { ensureNamespace, ensureSearchAttributes } from '../../src/temporal/setup';
 import { ARTIFACTS, TEST_ENV_VAR, TestEnvFile } from './paths';
 
 export function testEnv(): TestEnvFile {
@@ -18,9 +19,25 @@ export function testEnv(): TestEnvFile {
   return JSON.parse(raw) as TestEnvFile;
 }
 
-export async function testClient(address = testEnv().address): Promise<Client> {
+export async function testClient(address = testEnv().address, namespace = 'default'): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection });
+  return new Client({ connection, namespace });
+}
+
+/**
+ * A namespace of its own on the shared server, with the project's search attributes: for tests of
+ * what is one per namespace (the control tower), so it never meets another file's workflows.
+ */
+export async function ownNamespace(prefix: string): Promise<string> {
+  const namespace = uniqueId(prefix).toLowerCase();
+  const connection = await Connection.connect({ address: testEnv().address });
+  try {
+    await ensureNamespace(connection, namespace, { retentionDays: 1 });
+    await ensureSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+  return namespace;
 }
 
 export interface TestWorkers extends RunningWorkers {
@@ -39,6 +56,8 @@ export interface TestWorkerOptions {
   env?: Record<string, string>;
   /** Serve the failure dashboard from the nexus worker (on a free port). Default false. */
   dashboard?: boolean;
+  /** Default: `default`; see `ownNamespace`. */
+  namespace?: string;
 }
 
 /** Real workers in this process against the shared (or a given) server, with their own SQLite files. */
@@ -51,7 +70,7 @@ export async function startTestWorkers(options: TestWorkerOptions = {}): Promise
   const analyticsFile = path.join(home, 'analytics.db');
   const running = await runWorkers(options.queues ?? ['agents', 'nexus'], {
     connection,
-    namespace: 'default',
+    namespace: options.namespace ?? 'default',
     config,
     workflowBundles: env.bundleDir,
     provider: options.provider,
@@ -111,7 +130,7 @@ export function useTestWorkers(options: TestWorkerOptions = {}): { readonly clie
   let client: Client | undefined;
   let workers: TestWorkers | undefined;
   beforeAll(async () => {
-    client = await testClient();
+    client = await testClient(options.address, options.namespace);
     workers = await startTestWorkers(options);
   });
   afterAll(async () => {

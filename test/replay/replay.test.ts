@@ -11,7 +11,7 @@ const HISTORIES = path.join(__dirname, 'histories');
 
 /** Each history replays against the bundle of the queue its workflow runs on. */
 function roleOf(file: string): WorkflowBundleRole {
-  return file.startsWith('mission-') || file.startsWith('scaler-') ? 'control' : 'agents';
+  return file.startsWith('agentTask-') ? 'agents' : 'control';
 }
 
 function recordedHistories(role?: WorkflowBundleRole) {
@@ -39,6 +39,8 @@ describe('replay of recorded histories', () => {
     expect(names).toEqual(expect.arrayContaining(['v7', 'v8'].flatMap((release) => scenarios.map((s) => `agentTask-${release}-${s}`))));
     // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline.
     expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
+    // The control tower: intake, a rejection, admission in priority order, pause/resume/cancel, alerts, continue-as-new.
+    expect(names).toEqual(expect.arrayContaining(['tower-admission-and-steering']));
     // The scaler: a burst scaled up and released, limits by update, a drain by signal; two runs of a continue-as-new chain.
     expect(names).toEqual(expect.arrayContaining(['scaler-scale-and-drain', 'scaler-continued-as-new', 'scaler-continued-as-new-run2']));
   });

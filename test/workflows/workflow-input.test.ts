@@ -4,6 +4,7 @@ import { MISSION_WORKFLOW } from '../../src/contracts/mission';
 import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { SCALER_WORKFLOW } from '../../src/contracts/scaler';
+import { TOWER_WORKFLOW } from '../../src/contracts/tower';
 import { DEFAULT_POLICY } from '../../src/scaling/policy';
 import { STANDARD_PROFILE } from '../../src/scaling/profiles';
 import { uniqueId, useTestWorkers, workflowFailure } from '../helpers/temporal';
@@ -57,6 +58,17 @@ const WORKFLOWS: Array<{ type: string; taskQueue: string; inputs: BadInput[] }> 
       { what: 'a wrongly typed limit', args: [{ missionId: 'm', tasks: [missionTask('a')], maxConcurrentTasks: 'two' }], names: 'maxConcurrentTasks' },
       { what: 'a dependency cycle', args: [{ missionId: 'm', tasks: [missionTask('a', ['b']), missionTask('b', ['a'])] }], names: 'tasks' },
       { what: 'a string', args: ['run the mission'], names: '(input)' },
+    ],
+  },
+  {
+    // No input at all is valid for the tower (default limits), and it would then run for good.
+    type: TOWER_WORKFLOW,
+    taskQueue: TASK_QUEUES.control,
+    inputs: [
+      { what: 'a string', args: ['start the tower'], names: '(input)' },
+      { what: 'a misspelt field', args: [{ limit: { maxConcurrentAgentTasks: 4 } }], names: 'limit' },
+      { what: 'a wrongly typed limit', args: [{ limits: { maxConcurrentAgentTasks: 'many' } }], names: 'limits.maxConcurrentAgentTasks' },
+      { what: 'a carried state it did not write', args: [{ carried: 5 }], names: 'carried' },
     ],
   },
 ];

@@ -3,6 +3,7 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -17,7 +18,8 @@ import type { MissionActivities } from '../../activities/mission';
 import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import type { FailureEventInput } from '../../src/contracts/failure-events';
 import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
-import { DecideRequest, decideUpdate, DecisionRecord, graphQuery, MissionGraph, MissionResult, PendingQuestion } from '../../src/contracts/mission';
+import { DecideRequest, decideUpdate, DecisionRecord, graphQuery, MissionGraph, MissionResult, pauseMissionSignal, PendingQuestion, resumeMissionSignal } from '../../src/contracts/mission';
+import { MissionReport, missionReportSignal } from '../../src/contracts/tower';
 import { MissionInput, parseMissionInput, PERSON_DECISIONS, PersonDecision } from '../../src/contracts/mission-spec';
 import { SA } from '../../src/contracts/search-attributes';
 import { mergeSpec, reassigned, runSpec, splitParts } from './derive';
@@ -42,6 +44,46 @@ function invalidInput(input: unknown): MissionInput {
     message: `Invalid mission input — ${where}. Fix: correct the field(s) named; \`dreamos submit <file>\` validates a mission file before it starts one.`,
     details: [parsed.issues],
   });
+}
+
+/**
+ * Progress reports to the control tower that admitted the mission (`reportTo`), by signal: at most
+ * one in flight, the latest state sent when it lands, so a burst of changes is one or two signals.
+ * A tower that is gone costs a logged warning, never the mission.
+ */
+function towerReporter(input: MissionInput, progress: () => MissionReport['progress']) {
+  const tower = input.reportTo ? getExternalWorkflowHandle(input.reportTo) : undefined;
+  let sending: Promise<void> | undefined;
+  let stale = false;
+  const send = async (ended?: MissionReport['ended']) => {
+    if (!tower) return;
+    try {
+      await tower.signal(missionReportSignal, { missionId: input.missionId, progress: progress(), ...(ended ? { ended } : {}) });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('progress not reported to the tower', { tower: input.reportTo, error: String(err) });
+    }
+  };
+  const pump = async () => {
+    while (stale) {
+      stale = false;
+      await send();
+    }
+    sending = undefined;
+  };
+  return {
+    changed(): void {
+      if (!tower) return;
+      stale = true;
+      sending ??= CancellationScope.nonCancellable(pump);
+    },
+    async ended(status: MissionReport['ended']): Promise<void> {
+      if (!tower) return;
+      stale = false;
+      if (sending) await sending;
+      await send(status);
+    },
+  };
 }
 
 /**
@@ -72,6 +114,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   let peakRunning = 0;
   let childRuns = 0;
   let deadlinePassed = false;
+  let paused = false;
   const work = new CancellationScope();
 
   const nexus = proxyActivities<MissionActivities & AnalyticsActivities>(NEXUS_ACTIVITY_OPTIONS);
@@ -86,10 +129,30 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     tokens,
     running,
     peakRunning,
+    ...(paused ? { paused } : {}),
   });
-  const publish = () => setCurrentDetails(currentDetails(input.missionId, [...nodes.values()], [...pending.values()], records, tokens));
+  const report = towerReporter(input, () => ({
+    settled: [...nodes.values()].filter(isSettled).length,
+    total: nodes.size,
+    running,
+    tokens,
+    asking: pending.size,
+    ...(paused ? { paused } : {}),
+  }));
+  const publish = () => {
+    setCurrentDetails(currentDetails(input.missionId, [...nodes.values()], [...pending.values()], records, tokens));
+    report.changed();
+  };
 
   setHandler(graphQuery, () => graph());
+  setHandler(pauseMissionSignal, () => {
+    paused = true;
+    publish();
+  });
+  setHandler(resumeMissionSignal, () => {
+    paused = false;
+    publish();
+  });
   setHandler(
     decideUpdate,
     (request) => {
@@ -170,7 +233,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   async function startRun(node: TaskNode): Promise<ChildOutcome> {
     node.state = 'waiting';
     // Conditions that hold in the same activation all resolve: re-check before taking the slot.
-    while (running >= input.maxConcurrentTasks) await condition(() => running < input.maxConcurrentTasks);
+    while (running >= input.maxConcurrentTasks || paused) await condition(() => running < input.maxConcurrentTasks && !paused);
     running += 1;
     peakRunning = Math.max(peakRunning, running);
     node.runs += 1;
@@ -344,6 +407,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   await CancellationScope.nonCancellable(async () => {
     upsertSearchAttributes([{ key: SA.status, value: status }, { key: SA.tokens, value: tokens }]);
     await flush();
+    await report.ended(status);
   });
   publish();
   if (cancelled) throw new CancelledFailure(`mission ${input.missionId} cancelled`);

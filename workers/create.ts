@@ -16,12 +16,12 @@ import { bundleFile, WorkflowBundleRole } from './paths';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
 import { createAnalyticsActivities } from '../activities/analytics';
-import { createScalingActivities } from '../activities/scaling';
+import { createScalingActivities, ScalingActivities } from '../activities/scaling';
 import { createScalingEventActivities } from '../activities/scaling-events';
 import { ScalingEventStore } from '../src/scaling/events';
 import { selectBackend, WorkerBackend } from '../src/scaling/backend';
 import { createMissionActivities } from '../activities/mission';
-import { createTowerActivities, createTowerFigureActivities } from '../activities/tower';
+import { createTowerActivities, createTowerFigureActivities, TowerActivities } from '../activities/tower';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -147,8 +147,26 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const backend = deps.scalingBackend ?? (await selectBackend(deps.config));
   const client = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const activities = { ...createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), ...createTowerActivities({ client, namespace: deps.namespace }) };
+  const scaling = createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config });
+  const tower = createTowerActivities({ client, namespace: deps.namespace });
+  const activities = { ...scaling, ...tower, observeSwarm: observeSwarmOfEither(scaling, tower) };
   return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control'), activities }), close: nothingToClose };
+}
+
+/**
+ * The scaler and the tower both schedule an activity named `observeSwarm` on the control queue, and
+ * a worker holds one function per name: spread one after the other, the tower's replaced the
+ * scaler's and every scaler tick failed. Both names are in recorded (and possibly running)
+ * histories, so neither workflow can rename its call without a versioned change; until one does,
+ * the name serves both, told apart by their inputs (the scaler's names its swarm).
+ */
+function observeSwarmOfEither(scaling: ScalingActivities, tower: TowerActivities) {
+  function observeSwarm(input: Parameters<ScalingActivities['observeSwarm']>[0]): ReturnType<ScalingActivities['observeSwarm']>;
+  function observeSwarm(input: Parameters<TowerActivities['observeSwarm']>[0]): ReturnType<TowerActivities['observeSwarm']>;
+  function observeSwarm(input: Parameters<ScalingActivities['observeSwarm']>[0] | Parameters<TowerActivities['observeSwarm']>[0]) {
+    return 'swarmId' in input ? scaling.observeSwarm(input) : tower.observeSwarm(input);
+  }
+  return observeSwarm;
 }
 
 export const WORKER_FACTORIES: Record<TaskQueueRole, (deps: WorkerDeps) => Promise<ManagedWorker>> = {

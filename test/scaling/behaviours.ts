@@ -33,14 +33,11 @@ export function scalingBehaviours(backendUnderTest: BackendUnderTest): void {
   test('a worker SIGKILLed mid-task: its task finishes on another worker and the worker is replaced', async () => {
     const { swarmId, profile } = h.swarm('kill');
     await h.start(swarmId, profile, { minWorkers: 2, maxWorkers: 2 });
-    const live = await h.pollingWorkers(swarmId, profile, 2, 60_000);
+    const live = await h.pollingWorkers(swarmId, profile, 2);
 
     const spec = taskSpec({ missionId: swarmId, model: { sim: { latencyMs: 6_000 } } });
     const handle = await startAgentTask(h.client, spec, { taskQueue: profile.taskQueue });
-    const victimIdentity = await waitFor('the model call to start', async () => {
-      const { raw } = await handle.describe();
-      return raw.pendingActivities?.find((a) => a.lastWorkerIdentity)?.lastWorkerIdentity ?? undefined;
-    }, 30_000);
+    const victimIdentity = await h.modelCallRunningOn(handle);
     const victim = live.find((w) => `${w.name}/agents` === victimIdentity)!;
     await backendUnderTest.kill(victim);
 

@@ -1,4 +1,3 @@
-import type { WorkflowHandle } from '@temporalio/client';
 import { forwardedEnv } from '../../activities/scaling';
 import { startAgentTask } from '../../src/missions/client';
 import { workerName } from '../../src/scaling/plan';
@@ -15,19 +14,12 @@ import { BackendUnderTest, scalingHarness } from './harness';
 export function deadWorkerBehaviours(backendUnderTest: BackendUnderTest): void {
   const h = scalingHarness(backendUnderTest);
 
-  /** The identity of the worker running the task's model call now. */
-  const runningOn = (handle: WorkflowHandle) =>
-    waitFor('the model call to start', async () => {
-      const { raw } = await handle.describe();
-      return raw.pendingActivities?.find((a) => a.lastWorkerIdentity)?.lastWorkerIdentity ?? undefined;
-    }, 60_000);
-
   test.each(Object.keys(backendUnderTest.freezers))('a worker frozen mid-task with %s (alive, its heartbeat stopped) is found dead by its missing heartbeats and replaced; the task finishes on the replacement', async (how) => {
     const { swarmId, profile } = h.swarm('frozen');
     await h.start(swarmId, profile, { minWorkers: 1, maxWorkers: 1 });
     const [victim] = await h.pollingWorkers(swarmId, profile, 1);
     const handle = await startAgentTask(h.client, taskSpec({ missionId: swarmId, model: { sim: { latencyMs: 6_000 } } }), { taskQueue: profile.taskQueue });
-    expect(await runningOn(handle)).toBe(`${victim.name}/agents`);
+    expect(await h.modelCallRunningOn(handle)).toBe(`${victim.name}/agents`);
 
     await backendUnderTest.freezers[how](victim);
     // Frozen is not exited: the process (or container) is still there.

@@ -45,6 +45,8 @@ export interface ScalingHarness {
   eventsOf(swarmId: string): ScalingEvent[];
   /** Who ran each model call of a task (memory calls run on the in-process nexus worker). */
   identitiesOf(handle: WorkflowHandle): Promise<string[]>;
+  /** The identity of the worker running the task's model call, once it has started. */
+  modelCallRunningOn(handle: WorkflowHandle): Promise<string>;
   /** Waits until `count` workers of the swarm are listed and poll the profile's queue. */
   pollingWorkers(swarmId: string, profile: WorkerProfile, count: number, timeoutMs?: number): Promise<WorkerInfo[]>;
 }
@@ -118,7 +120,13 @@ export function scalingHarness(backendUnderTest: BackendUnderTest): ScalingHarne
         .filter((e) => prompts.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '')))
         .map((e) => e.activityTaskStartedEventAttributes?.identity ?? '');
     },
-    async pollingWorkers(swarmId, profile, count, timeoutMs = 90_000) {
+    modelCallRunningOn: (handle) =>
+      waitFor('the model call to start', async () => {
+        const { raw } = await handle.describe();
+        // Memory calls (on the nexus worker) may be pending too: only the model call says where the task runs.
+        return raw.pendingActivities?.find((a) => a.activityType?.name === 'promptModel' && a.lastWorkerIdentity)?.lastWorkerIdentity ?? undefined;
+      }, 60_000),
+    async pollingWorkers(swarmId, profile, count, timeoutMs = 180_000) {
       return waitFor(`${count} polling ${profile.name} workers`, async () => {
         const ids = await harness.polling(profile);
         const list = (await backend.list(swarmId)).filter((w) => w.profile === profile.name);

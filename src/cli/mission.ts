@@ -38,7 +38,7 @@ export function printMissionResult(result: MissionResult, uiUrl?: string, namesp
  */
 async function steerMission(client: Client, missionId: string, action: MissionAction): Promise<string> {
   if (await towerRunning(client)) {
-    const known = (await towerState(client)).missions.find((m) => m.missionId === missionId && m.endedAt === undefined);
+    const known = (await towerState(client)).missions.find((m) => m.missionId === missionId);
     if (known) {
       const after = await controlMission(client, missionId, action);
       return `${action} of mission ${missionId} done through the control tower: now ${after.state}${after.held && after.state === 'queued' ? ' (held in the queue)' : ''}`;

@@ -82,8 +82,9 @@ export function towerCommand(): Command {
       .description('Start the control tower, or attach to the running one (update-with-start); limits apply to a new tower only'),
   ).action((options) =>
     withClient(async (client) => {
+      const wasRunning = await towerRunning(client);
       const state = await ensureTower(client, limitsOf(options));
-      say(state.run === 1 && state.missions.length === 0 ? 'control tower running' : 'control tower already running: attached');
+      say(wasRunning ? 'control tower already running: attached (its limits stay; change them with `dreamos tower limits`)' : 'control tower running');
       for (const line of describeTower(state)) say(line);
     }),
   );

@@ -9,6 +9,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -127,10 +128,9 @@ export async function controlTower(raw: TowerInput): Promise<void> {
   const missions = new Map<string, Entry>((carried?.missions ?? []).map((m) => [m.missionId, m as Entry]));
   let health: HealthSnapshot | undefined = carried?.health;
   let alerts: SwarmAlert[] = carried?.alerts ?? [];
-  let nextHealthAt = Date.now();
+  let healthDue = true;
   let dirty = false;
   const inFlight = new Set<Promise<unknown>>();
-  let observing: Promise<unknown> | undefined;
 
   /** Work the loop must let finish before continuing as new. */
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -341,9 +341,16 @@ export async function controlTower(raw: TowerInput): Promise<void> {
   publish();
   for (;;) {
     admit();
-    if (Date.now() >= nextHealthAt && !(observing && inFlight.has(observing))) {
-      observing = track(observe().catch((err: unknown) => log.warn('swarm not observed', { error: String(err) })));
-      nextHealthAt = Date.now() + limits.healthIntervalMs;
+    if (healthDue) {
+      healthDue = false;
+      // One timer per interval, started when an observation ends (a wake-up costs no timer of its own).
+      void track(observe().catch((err: unknown) => log.warn('swarm not observed', { error: String(err) }))).finally(
+        () =>
+          void sleep(limits.healthIntervalMs).then(() => {
+            healthDue = true;
+            dirty = true;
+          }),
+      );
     }
     publish();
     const info = workflowInfo();
@@ -356,6 +363,6 @@ export async function controlTower(raw: TowerInput): Promise<void> {
       await continueAsNew<typeof controlTower>({ limits, carried: next });
     }
     dirty = false;
-    await condition(() => dirty, Math.max(1, nextHealthAt - Date.now()));
+    await condition(() => dirty);
   }
 }

@@ -109,7 +109,7 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     scaling.close();
   };
   try {
-    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createMissionActivities(store, memory), ...createScalingEventActivities(scaling), ...createTowerFigureActivities(store) };
+    const activities = combineActivities(createMemoryActivities(memory), createAnalyticsActivities(store), createMissionActivities(store, memory), createScalingEventActivities(scaling), createTowerFigureActivities(store));
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options } = deps.config;
@@ -143,11 +143,28 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
   }
 }
 
+/**
+ * One worker's activities from several groups. A worker holds one function per activity name, so a
+ * name two groups share would silently serve one group's calls with the other's function: refused.
+ */
+export function combineActivities<T extends object[]>(...groups: T): UnionToIntersection<T[number]> {
+  const combined: Record<string, unknown> = {};
+  for (const group of groups) {
+    for (const [name, fn] of Object.entries(group)) {
+      if (name in combined) throw new Error(`activity name "${name}" is defined by two activity groups of one worker; rename one (workflows call activities by name)`);
+      combined[name] = fn;
+    }
+  }
+  return combined as UnionToIntersection<T[number]>;
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
+
 /** Control worker: orchestration workflows (workflows/control.ts), the scaler's activities (it owns the Docker socket) and the tower's view of Temporal. */
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const backend = deps.scalingBackend ?? (await selectBackend(deps.config));
   const client = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const activities = { ...createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), ...createTowerActivities({ client, namespace: deps.namespace }) };
+  const activities = combineActivities(createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), createTowerActivities({ client, namespace: deps.namespace }));
   return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control'), activities }), close: nothingToClose };
 }
 

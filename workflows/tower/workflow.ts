@@ -48,7 +48,7 @@ type Entry = TowerMission & { input?: MissionInput };
 /** Ended missions the tower keeps listing (and carries across continue-as-new). */
 const ENDED_KEPT = 50;
 
-const { observeSwarm } = proxyActivities<TowerActivities>({
+const { observeTower } = proxyActivities<TowerActivities>({
   taskQueue: TASK_QUEUES.control,
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '2m',
@@ -208,7 +208,7 @@ export async function controlTower(raw: TowerInput): Promise<void> {
     const running = [...missions.values()].filter((m) => m.state === 'running' || m.state === 'paused');
     const gaps: string[] = [];
     const [observed, figures] = await Promise.all([
-      observeSwarm({ queues: Object.values(TASK_QUEUES), missionWorkflowIds: running.map((m) => m.workflowId) }),
+      observeTower({ queues: Object.values(TASK_QUEUES), missionWorkflowIds: running.map((m) => m.workflowId) }),
       failureFigures({ now }).catch((err: unknown) => {
         gaps.push(`failure analytics: ${err instanceof Error ? err.message : String(err)}`);
         return { events: 0, chains: 0, resolved: 0, resolutionRate: null };

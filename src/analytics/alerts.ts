@@ -98,7 +98,8 @@ export class AlertStore {
    */
   record(alerts: readonly SwarmAlert[], options: { now?: number; retentionMs?: number } = {}): AlertRecordResult {
     const insert = this.db.prepare(
-      'INSERT OR IGNORE INTO swarm_alerts (key, kind, subject, severity, message, raised_at, cleared_at) VALUES (@key, @kind, @subject, @severity, @message, @raisedAt, @clearedAt)',
+      // ON CONFLICT, not OR IGNORE: only a known key is skipped; a NOT NULL violation still fails the batch.
+      'INSERT INTO swarm_alerts (key, kind, subject, severity, message, raised_at, cleared_at) VALUES (@key, @kind, @subject, @severity, @message, @raisedAt, @clearedAt) ON CONFLICT (key) DO NOTHING',
     );
     const clear = this.db.prepare('UPDATE swarm_alerts SET cleared_at = ? WHERE key = ? AND cleared_at IS NULL');
     const result = this.db.transaction(() => {

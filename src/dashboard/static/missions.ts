@@ -10,7 +10,7 @@ export const MISSIONS_JS = String.raw`// Alerts and missions, live. window.dream
   'use strict';
 
   const params = new URLSearchParams(location.search);
-  const state = { alerts: null, missions: null, alertUpdates: 0, missionUpdates: 0, open: new Set(), since: params.get('since') || '24h' };
+  const state = { alerts: null, missions: null, alertUpdates: 0, missionUpdates: 0, open: new Map(), since: params.get('since') || '24h' };
   window.dreamMissions = state;
   const $ = (id) => document.getElementById(id);
   const fmt = new Intl.NumberFormat('en-US');
@@ -149,18 +149,18 @@ export const MISSIONS_JS = String.raw`// Alerts and missions, live. window.dream
     } else {
       body.append(el('p', { className: 'muted small' }, 'No task graph: ' + (m.graphMissing || 'unknown')));
     }
-    const card = el('details', { className: 'mission', dataset: { missionId: m.missionId } }, summary, body);
-    card.open = state.open.has(m.workflowId + '/' + m.runId) || (openByDefault && !state.open.has('closed:' + m.workflowId + '/' + m.runId));
-    card.addEventListener('toggle', () => {
-      const key = m.workflowId + '/' + m.runId;
-      state.open.delete(key);
-      state.open.delete('closed:' + key);
-      state.open.add(card.open ? key : 'closed:' + key);
-    });
+    const key = m.workflowId + '/' + m.runId;
+    const card = el('details', { className: 'mission', dataset: { missionId: m.missionId, run: key, openByDefault: String(openByDefault) } }, summary, body);
+    card.open = state.open.has(key) ? state.open.get(key) : openByDefault;
     return card;
   }
 
   function renderMissions(view) {
+    // A card keeps the open or closed state a person gave it across updates (running cards start open, ended ones closed).
+    for (const card of document.querySelectorAll('#missions-view details.mission')) {
+      if (String(card.open) !== card.dataset.openByDefault) state.open.set(card.dataset.run, card.open);
+      else state.open.delete(card.dataset.run);
+    }
     state.missions = view;
     state.missionUpdates += 1;
     const message = $('missions-view-message');

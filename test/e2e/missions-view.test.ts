@@ -148,6 +148,27 @@ describe('a mission waiting for a person', () => {
   });
 });
 
+test('a split task is shown as a tree: its parts and merge step right under it, marked as parts of it', async () => {
+  const input = missionOf(
+    [
+      { taskId: 'survey', steps: 2, goal: 'Survey the WHOLE-MARKET', budget: ESCALATE_FAST, model: { sim: { rules: [{ whenPromptIncludes: 'WHOLE-MARKET', unlessPromptIncludes: 'Part ', fault: 'empty-answer' }] } } },
+      { taskId: 'other' },
+    ],
+    { supervision: { splitParts: 2 } },
+  );
+  const result = await (await startMission(client, input)).result();
+  expect(result.tasks.map((t) => t.taskId)).toEqual(['survey', 'other', 'survey.p1', 'survey.p2', 'survey.merge']);
+
+  const ended = page.locator(`#missions-ended-list details.mission[data-mission-id="${input.missionId}"]`);
+  await ended.waitFor({ state: 'attached', timeout: 30_000 });
+  await ended.locator('summary b').click();
+  await ended.locator('table.tasks').waitFor({ state: 'visible' });
+  const firstCells = await ended.locator('table.tasks tbody tr td:first-child').allInnerTexts();
+  expect(firstCells).toEqual(['survey', '↳ survey.p1', '↳ survey.p2', '↳ survey.merge', 'other']);
+  expect(await ended.locator('table.tasks tr[data-task="survey.p1"] td').nth(5).innerText()).toBe('part of survey');
+  expect(await ended.locator('table.decisions').innerText()).toContain('split');
+});
+
 test('schedules that run the scheduledMission workflow are listed with their next run and paused state; others are not', async () => {
   const scheduleId = uniqueId('sched-mission');
   const otherId = uniqueId('sched-other');

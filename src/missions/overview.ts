@@ -3,7 +3,7 @@
  * scheduled, and recently ended, each with its task graph (running: the `graph` query; ended: its
  * result). Read from Temporal only, bounded (at most `maxGraphs` graphs per read) and cached.
  */
-import type { Client } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { graphQuery, MissionGraph, MissionResult } from '../contracts/mission';
 import { errorMessage } from '../errors';
 import { listMissions, ListedMission } from './mission-client';
@@ -105,7 +105,12 @@ export function temporalMissionsSource(options: TemporalMissionsSourceOptions): 
   const maxMissions = options.maxMissions ?? 50;
   const maxGraphs = options.maxGraphs ?? 20;
   const callTimeoutMs = options.callTimeoutMs ?? 4_000;
-  const endedGraphs = new Map<string, MissionGraph>();
+  const endedGraphs = new Map<string, Pick<MissionRunView, 'graph' | 'graphMissing'>>();
+  const keepEnded = (runId: string, value: Pick<MissionRunView, 'graph' | 'graphMissing'>) => {
+    endedGraphs.set(runId, value);
+    if (endedGraphs.size > ENDED_GRAPHS_KEPT) endedGraphs.delete(endedGraphs.keys().next().value as string);
+    return value;
+  };
   const within = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + callTimeoutMs, fn);
 
   const graphOf = async (run: ListedMission): Promise<Pick<MissionRunView, 'graph' | 'graphMissing'>> => {
@@ -113,12 +118,11 @@ export function temporalMissionsSource(options: TemporalMissionsSourceOptions): 
     try {
       if (run.status === 'RUNNING') return { graph: await within(() => handle.query(graphQuery)) };
       const known = endedGraphs.get(run.runId);
-      if (known) return { graph: known };
-      const graph = graphOfResult(await within(() => handle.result()), run.startTime.getTime());
-      endedGraphs.set(run.runId, graph);
-      if (endedGraphs.size > ENDED_GRAPHS_KEPT) endedGraphs.delete(endedGraphs.keys().next().value as string);
-      return { graph };
+      if (known) return known;
+      return keepEnded(run.runId, { graph: graphOfResult(await within(() => handle.result()), run.startTime.getTime()) });
     } catch (err) {
+      // A run that failed, was terminated or cancelled has no result, and never will; a timeout may pass.
+      if (err instanceof WorkflowFailedError) return keepEnded(run.runId, { graphMissing: `the run ended ${run.status.toLowerCase()}: ${errorMessage(err.cause ?? err)}` });
       return { graphMissing: errorMessage(err) };
     }
   };

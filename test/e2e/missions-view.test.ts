@@ -169,6 +169,17 @@ test('a split task is shown as a tree: its parts and merge step right under it, 
   expect(await ended.locator('table.decisions').innerText()).toContain('split');
 });
 
+test('a mission that ended without a result is listed among the ended ones, saying why it has no graph', async () => {
+  const input = missionOf([{ taskId: 'slow', model: { sim: { latencyMs: 30_000 } }, timeouts: { promptMs: 60_000, heartbeatMs: 3_000 } }]);
+  const handle = await startMission(client, input);
+  await handle.terminate('stopped by the e2e test');
+  const ended = page.locator(`#missions-ended-list details.mission[data-mission-id="${input.missionId}"]`);
+  await ended.waitFor({ state: 'attached', timeout: 30_000 });
+  expect(await ended.locator('summary').innerText()).toContain('terminated');
+  await ended.locator('summary b').click();
+  expect(await ended.locator('.body').innerText()).toMatch(/^No task graph: the run ended terminated: stopped by the e2e test/);
+});
+
 test('schedules that run the scheduledMission workflow are listed with their next run and paused state; others are not', async () => {
   const scheduleId = uniqueId('sched-mission');
   const otherId = uniqueId('sched-other');

@@ -22,6 +22,9 @@ import { ScalingEventStore } from '../src/scaling/events';
 import { selectBackend, WorkerBackend } from '../src/scaling/backend';
 import { createMissionActivities } from '../activities/mission';
 import { createTowerActivities, createTowerFigureActivities } from '../activities/tower';
+import { createAlertActivities } from '../activities/alerts';
+import { AlertStore } from '../src/analytics/alerts';
+import { temporalMissionsSource } from '../src/missions/overview';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -100,6 +103,8 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
   const store = FailureStore.open(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db'));
   // Scaling decisions live in their own file beside the analytics store (see src/scaling/events.ts).
   const scaling = ScalingEventStore.open(path.join(path.dirname(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db')), 'scaling.db'));
+  // The control tower's alerts, in their own file too (see src/analytics/alerts.ts).
+  const alerts = AlertStore.open(path.join(path.dirname(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db')), 'alerts.db'));
   // Retention: raw events, rollups and chain summaries past their age are compacted away hourly.
   const stopCompaction = store.scheduleCompaction({ onError: (err) => logger.error({ event: 'analytics.compactionFailed', err }, 'analytics compaction failed') });
   const closeStores = async () => {
@@ -107,9 +112,11 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     memory.close();
     store.close();
     scaling.close();
+    alerts.close();
   };
   try {
-    const activities = combineActivities(createMemoryActivities(memory), createAnalyticsActivities(store), createMissionActivities(store, memory), createScalingEventActivities(scaling), createTowerFigureActivities(store));
+    // The control tower's alerts (recordAlerts) too: the nexus worker is every SQLite file's writer.
+    const activities = combineActivities(createMemoryActivities(memory), createAnalyticsActivities(store), createMissionActivities(store, memory), createScalingEventActivities(scaling), createTowerFigureActivities(store), createAlertActivities(alerts));
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options } = deps.config;
@@ -123,6 +130,8 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
       namespace: deps.namespace,
       healthSource: temporalHealthSource({ client, namespace: deps.namespace }),
       scalingEvents: scaling,
+      alerts,
+      missions: temporalMissionsSource({ client }),
     });
     const close = async () => {
       await dashboard.close();

@@ -107,10 +107,10 @@ async function until(client: Client, check: (state: TowerState) => boolean): Pro
  * The control tower's scenario: intake (one rejected), admission under a limit of one agent task in
  * priority order, a queued mission cancelled, a stuck-mission alert, a running one paused and resumed,
  * reports from the missions, health observations, and continue-as-new past a low event limit.
- * Returns the workflow id and the first run's id.
+ * Returns the workflow id, the first run's id and the last run's (which carried the state over).
  */
-async function towerScenario(client: Client): Promise<{ workflowId: string; runId: string }> {
-  await ensureTower(client, { maxConcurrentAgentTasks: 1, healthIntervalMs: 1_000, stuckAfterMs: 1_000, historyEventLimit: 200 });
+async function towerScenario(client: Client): Promise<{ workflowId: string; runId: string; lastRunId: string }> {
+  await ensureTower(client, { maxConcurrentAgentTasks: 1, healthIntervalMs: 1_000, stuckAfterMs: 1_000, historyEventLimit: 120 });
   const first = await getTower(client).describe();
   const mission = (name: string, latencyMs: number) =>
     parseMissionDocument({ mission: `replay-tower-${name}`, defaults: missionDefaults, maxConcurrentTasks: 1, tasks: ['t0', 't1'].map((taskId) => ({ taskId, goal: `Answer question ${taskId}`, model: { sim: { latencyMs } } })) });
@@ -125,8 +125,9 @@ async function towerScenario(client: Client): Promise<{ workflowId: string; runI
   await controlMission(client, running.missionId, 'pause');
   await controlMission(client, running.missionId, 'resume');
   await until(client, (s) => [running, urgent].every((m) => s.missions.some((e) => e.missionId === m.missionId && e.endedAt !== undefined)));
+  const last = await getTower(client).describe();
   await getTower(client).terminate('scenario recorded');
-  return { workflowId: first.workflowId, runId: first.runId };
+  return { workflowId: first.workflowId, runId: first.runId, lastRunId: last.runId };
 }
 
 /** `--only <prefix>`: record only the scenarios whose file name starts with it (e.g. `mission-`). */
@@ -189,10 +190,15 @@ async function main(): Promise<void> {
     const towerFile = path.join(outDir, 'tower-admission-and-steering.json');
     if (selected(towerFile) && fs.existsSync(towerFile)) console.log('kept tower admission-and-steering: already recorded');
     else if (selected(towerFile)) {
-      const { workflowId, runId } = await towerScenario(client);
+      const { workflowId, runId, lastRunId } = await towerScenario(client);
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       fs.writeFileSync(towerFile, historyToJSON(history));
       console.log(`recorded tower admission-and-steering: ${history.events?.length} events in its first run`);
+      if (lastRunId !== runId) {
+        const carried = await client.workflow.getHandle(workflowId, lastRunId).fetchHistory();
+        fs.writeFileSync(path.join(outDir, 'tower-after-continue-as-new.json'), historyToJSON(carried));
+        console.log(`recorded tower after-continue-as-new: ${carried.events?.length} events in its last run`);
+      }
     }
   } finally {
     await workers.shutdown();

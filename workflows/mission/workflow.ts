@@ -230,19 +230,37 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     await flush();
   }
 
-  async function startRun(node: TaskNode): Promise<ChildOutcome> {
+  /**
+   * Takes a slot under `maxConcurrentTasks` once one is free, unless a mission limit is reached by
+   * then (the budget may have been spent while the task waited): checked and taken with no await
+   * in between, since conditions that hold in the same activation all resolve.
+   */
+  async function takeSlot(node: TaskNode): Promise<string | undefined> {
     node.state = 'waiting';
-    // Conditions that hold in the same activation all resolve: re-check before taking the slot.
     while (running >= input.maxConcurrentTasks || paused) await condition(() => running < input.maxConcurrentTasks && !paused);
-    running += 1;
-    peakRunning = Math.max(peakRunning, running);
+    const limit = limitReached();
+    if (!limit) {
+      running += 1;
+      peakRunning = Math.max(peakRunning, running);
+    }
+    return limit;
+  }
+
+  /** Starts a run in the slot `takeSlot` took and waits for its end. */
+  async function startRun(node: TaskNode): Promise<ChildOutcome> {
     node.runs += 1;
     childRuns += 1;
     node.state = 'running';
     publish();
     const spec = runSpec(node.spec, node.runs, inputsOf(node), input.maxTokens - tokens, node.note);
     try {
-      return await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (id) => node.workflowIds.push(id));
+      const outcome = await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (id) => node.workflowIds.push(id));
+      // Counted before the slot is released, so a task waiting for it sees the tokens spent.
+      if (outcome.kind === 'completed') {
+        node.tokens += outcome.result.tokens;
+        tokens += outcome.result.tokens;
+      }
+      return outcome;
     } finally {
       running -= 1;
     }
@@ -323,14 +341,10 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     const failed = node.dependsOn.map((id) => nodes.get(id) as TaskNode).find((dep) => dep.state !== 'completed');
     if (failed) return settle(node, 'skipped', `dependency ${failed.taskId} ${failed.state}${failed.reason ? ` (${failed.reason})` : ''}`);
     for (;;) {
-      const limit = limitReached();
+      const limit = await takeSlot(node);
       if (limit) return settle(node, 'abandoned', limit);
       const outcome = await startRun(node);
-      if (outcome.kind === 'completed') {
-        node.tokens += outcome.result.tokens;
-        tokens += outcome.result.tokens;
-        return complete(node, outcome.result.outputs);
-      }
+      if (outcome.kind === 'completed') return complete(node, outcome.result.outputs);
       const { decision, record } = await takeOver(node, outcome);
       node.resume = undefined;
       node.note = undefined;

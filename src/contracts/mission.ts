@@ -23,6 +23,22 @@ export interface PendingQuestion {
   deadline: number;
 }
 
+/** What the supervisor model advised for a decision, and what the policy made of it. */
+export interface AdviceRecord {
+  /**
+   * `followed`: the decision is the advised kind; `overridden`: the policy decided otherwise (why in
+   * `note`); `invalid`: the answer failed the advice schema; `failed`: the model call failed.
+   */
+  verdict: 'followed' | 'overridden' | 'invalid' | 'failed';
+  /** The advised decision and the model's reason (valid answers only). */
+  kind?: string;
+  reason?: string;
+  /** Why the advice was overridden or adjusted, the validation error, or the call's failure. */
+  note?: string;
+  /** Tokens the advice call spent (counted in the mission's budget). */
+  tokens: number;
+}
+
 /** One decision of the supervisor, with its inputs and (once known) its outcome. */
 export interface DecisionRecord {
   taskId: string;
@@ -40,6 +56,8 @@ export interface DecisionRecord {
   detail?: string;
   outcome?: 'resolved' | 'failed-again' | 'abandoned' | 'pending';
   byPerson?: boolean;
+  /** Set when the supervisor model was consulted (`supervision.advisor`). */
+  advice?: AdviceRecord;
 }
 
 export interface MissionTaskView {

@@ -35,13 +35,21 @@ export function takenOver(scope: EventScope, taskId: string, role: string, run: 
   return event(scope, taskId, role, run, at, `escalation-${run}`, { kind: 'escalation', failureClass: failureClassOf(failureClass), message: message.slice(0, 500), outcome: 'escalated', tokens });
 }
 
+/** The supervisor model's part in a decision, for the event's message: ` [advice split followed]`. */
+export function adviceNote(record: DecisionRecord): string {
+  const advice = record.advice;
+  if (!advice) return '';
+  const what = advice.kind ? `advice ${advice.kind} ${advice.verdict}` : `advice ${advice.verdict}`;
+  return ` [${what}${advice.note ? `: ${advice.note}` : ''}]`;
+}
+
 /** A decision whose outcome is known. */
 export function decided(scope: EventScope, role: string, record: DecisionRecord): FailureEventInput {
   return event(scope, record.taskId, role, record.index, record.at, `decision-${record.index}`, {
     kind: 'heal-attempt',
     strategy: `supervisor:${record.kind}`,
     failureClass: failureClassOf(record.failureClass),
-    message: `${record.cause}: ${record.reason}${record.detail ? ` (${record.detail})` : ''}${record.byPerson ? ' [person]' : ''}`.slice(0, 500),
+    message: `${record.cause}: ${record.reason}${record.detail ? ` (${record.detail})` : ''}${record.byPerson ? ' [person]' : ''}${adviceNote(record)}`.slice(0, 500),
     outcome: record.outcome === 'resolved' ? 'healed' : record.outcome === 'abandoned' ? 'abandoned' : 'retrying',
   });
 }

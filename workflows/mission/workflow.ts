@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AnalyticsActivities } from '../../activities/analytics';
-import type { MissionActivities } from '../../activities/mission';
+import type { GatheredContext, MissionActivities } from '../../activities/mission';
 import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import type { FailureEventInput } from '../../src/contracts/failure-events';
 import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
@@ -23,7 +23,8 @@ import { MissionReport, missionReportSignal } from '../../src/contracts/tower';
 import { MissionInput, parseMissionInput, PERSON_DECISIONS, PersonDecision } from '../../src/contracts/mission-spec';
 import { SA } from '../../src/contracts/search-attributes';
 import { mergeSpec, reassigned, runSpec, splitParts } from './derive';
-import { Decision, decide, personDecision } from './policy';
+import { adviceWanted, Decision, DecisionInput, decideWithAdvice, personDecision } from './policy';
+import { askAdvisor } from './advice';
 import { ChildOutcome, runChild } from './children';
 import { decided, ended, EventScope, takenOver } from './events';
 import { currentDetails, isSettled, TaskNode, viewOf } from './state';
@@ -302,7 +303,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       siblingOutputs: Object.fromEntries(siblings.map((n) => [n.taskId, (n.outputs ?? []).slice(-1)])),
     });
     outbox.push(takenOver(scope, node.taskId, node.spec.role, node.runs, Date.now(), context.failureClasses[0], `${cause}: ${outcome.message}`, spent));
-    const policyInput = {
+    const policyInput: DecisionInput = {
       end: outcome.kind,
       escalationReason: outcome.context?.reason,
       failureClasses: context.failureClasses,
@@ -315,7 +316,9 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       msLeft: deadlineAt - Date.now(),
       supervision: node.supervision,
     };
-    let decision = decide(policyInput);
+    const advice = await advise(node, policyInput, cause, context);
+    const weighed = decideWithAdvice(advice?.advice ? { ...policyInput, advice: advice.advice, tokensLeft: input.maxTokens - tokens } : policyInput);
+    let decision = weighed.decision;
     let byPerson = false;
     const base = { taskId: node.taskId, cause, failureClass: context.failureClasses[0], workflowId: outcome.workflowId };
     if (decision.kind === 'ask-person') {
@@ -329,10 +332,45 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       decision = personDecision(asked.answer, policyInput);
       if (!byPerson) decision = { ...decision, reason: `default after the person's deadline (${decision.kind})` } as Decision;
     }
-    const record: DecisionRecord = { ...base, index: node.decisions.length + 1, kind: decision.kind, reason: decision.reason, at: Date.now(), outcome: 'pending', ...(byPerson ? { byPerson } : {}) };
+    const adviceRecord = advice && (weighed.advice ? { ...advice.record, verdict: weighed.advice.followed ? ('followed' as const) : ('overridden' as const), ...(weighed.advice.note ? { note: weighed.advice.note } : {}) } : advice.record);
+    const record: DecisionRecord = { ...base, index: node.decisions.length + 1, kind: decision.kind, reason: decision.reason, at: Date.now(), outcome: 'pending', ...(byPerson ? { byPerson } : {}), ...(adviceRecord ? { advice: adviceRecord } : {}) };
     records.push(record);
     node.decisions.push(decision.kind);
     return { decision, record };
+  }
+
+  /**
+   * The supervisor model's advice, when `supervision.advisor` is set and advice could change the
+   * decision. Its tokens count in the mission's budget; a failed or invalid answer is kept as a record only.
+   */
+  async function advise(node: TaskNode, policyInput: DecisionInput, cause: string, context: GatheredContext) {
+    const advisor = node.supervision.advisor;
+    if (!advisor || !adviceWanted(policyInput)) return undefined;
+    const s = node.supervision;
+    const asked = await askAdvisor(
+      advisor,
+      {
+        missionId: input.missionId,
+        taskId: node.taskId,
+        role: node.spec.role,
+        goal: node.spec.goal,
+        steps: node.spec.steps,
+        cause,
+        failureClasses: context.failureClasses,
+        summary: context.summary,
+        missionMemory: context.missionMemory,
+        history: node.decisions,
+        assignmentsLeft: s.reassignTo.slice(node.assignments - 1),
+        splitDepth: node.splitDepth,
+        maxSplitDepth: s.maxSplitDepth,
+        splitParts: s.splitParts,
+        tokensLeft: policyInput.tokensLeft,
+        msLeft: policyInput.msLeft,
+      },
+      { workflowId: info.workflowId, model: node.spec.model.name, attempt: node.decisions.length + 1 },
+    );
+    tokens += asked.record.tokens;
+    return asked;
   }
 
   /** Runs one task to its end: waits for its dependencies, runs children, takes over failed runs. */

@@ -8,8 +8,8 @@ import { AgentTaskSpec, taskSchemas } from './agent-task-spec';
 
 const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'use 1-80 letters, digits, dots, dashes or underscores');
 
-/** What the supervisor decides for an escalated task. */
-export const DECISION_KINDS = ['reassign', 'split', 'retry-later', 'ask-person', 'abandon'] as const;
+/** What the supervisor decides: for an escalated task, or (`hand-off`) for a follow-up a completed task's output names. */
+export const DECISION_KINDS = ['reassign', 'split', 'retry-later', 'ask-person', 'abandon', 'hand-off'] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 /** What the supervisor model may advise (a person is asked by the policy, never by the model). */
 export const ADVICE_KINDS = ['reassign', 'split', 'retry-later', 'abandon'] as const;
@@ -74,12 +74,15 @@ export interface MissionTask {
   spec: AgentTaskSpec;
   dependsOn: string[];
   supervision: Supervision;
+  /** Roles the task may hand a follow-up to (its prompt offers a `handoff` field); absent: none. */
+  handoffTo?: string[];
 }
 
 const missionTaskSchema = z.strictObject({
   spec: taskSchemas().agentTaskSpec,
   dependsOn: z.array(identifier).max(100).default([]),
   supervision: supervisionSchema,
+  handoffTo: z.array(z.string().min(1).max(40)).min(1).max(5).optional(),
 });
 
 const missionInputSchema = z.strictObject({
@@ -94,6 +97,8 @@ const missionInputSchema = z.strictObject({
   maxTokens: z.number().int().min(100).default(5_000_000),
   /** Workflow id of the control tower that admitted it: the mission reports its progress there by signal. */
   reportTo: z.string().min(1).max(200).optional(),
+  /** Hand-offs (follow-up tasks named by agents' outputs) the mission starts; more are refused. */
+  maxHandoffs: z.number().int().min(0).max(100).default(10),
 });
 
 /** The mission workflow's input, validated and defaulted. */

@@ -54,7 +54,8 @@ export interface DecisionRecord {
   at: number;
   /** For reassign: the new role/model; for split: the parts; for retry-later: the delay. */
   detail?: string;
-  outcome?: 'resolved' | 'failed-again' | 'abandoned' | 'pending';
+  /** `refused`: a hand-off beyond the mission's limits (why in `reason`), not started. */
+  outcome?: 'resolved' | 'failed-again' | 'abandoned' | 'pending' | 'refused';
   byPerson?: boolean;
   /** Set when the supervisor model was consulted (`supervision.advisor`). */
   advice?: AdviceRecord;
@@ -67,6 +68,8 @@ export interface MissionTaskView {
   dependsOn: string[];
   /** Set for a part or the merge step of a split. */
   parent?: string;
+  /** Set for a task a completed task's output handed off: that task's id. */
+  handoffFrom?: string;
   /** Child runs started for this task (a reassignment or retry is a new run). */
   attempts: number;
   workflowIds: string[];
@@ -99,7 +102,7 @@ export type MissionStatus = 'completed' | 'partial' | 'cancelled';
 export interface MissionResult {
   missionId: string;
   status: MissionStatus;
-  /** Validated outputs of each completed task of the mission file (a split task: its merge step's). */
+  /** Validated outputs of each completed task of the mission file and each hand-off (a split task: its merge step's). */
   outputs: Record<string, unknown[]>;
   tasks: MissionTaskView[];
   decisions: DecisionRecord[];

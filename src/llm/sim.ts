@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ModelError } from './errors';
 import { estimateTokens, ModelProvider, ModelRequest, ModelResponse, SimFaultRates, SimOptions, SimOutputFault, SimTransportFault } from './provider';
-import { Rng, simAnswer, simSchemaViolation } from './sim-answers';
+import { Rng, simAnswer, simHandoff, simSchemaViolation } from './sim-answers';
 import { simAdvice, simAdviceViolation } from './sim-advice';
 
 const OUTPUT_FAULTS: ReadonlyArray<[SimOutputFault, keyof SimFaultRates]> = [
@@ -93,7 +93,12 @@ export class SimModel {
 const SUPERVISOR = 'supervisor';
 
 function render(taskType: string, fault: SimOutputFault | undefined, rng: Rng, topic: string, prompt: string): string {
-  const answer = () => (taskType === SUPERVISOR ? simAdvice(prompt, rng) : simAnswer(taskType, rng, topic));
+  const answer = () => {
+    if (taskType === SUPERVISOR) return simAdvice(prompt, rng);
+    const value = simAnswer(taskType, rng, topic) as Record<string, unknown>;
+    const handoff = simHandoff(prompt, topic);
+    return handoff ? { ...value, handoff } : value;
+  };
   switch (fault) {
     case 'empty-answer':
       return '';

@@ -11,7 +11,7 @@ export function graphTree(graph: Pick<MissionGraph, 'missionId' | 'tasks' | 'dec
   const children = new Map<string, MissionTaskView[]>();
   for (const task of graph.tasks) if (task.parent) children.set(task.parent, [...(children.get(task.parent) ?? []), task]);
   const line = (task: MissionTaskView, indent: string) => {
-    const deps = task.dependsOn.length > 0 && !task.parent ? ` ← ${task.dependsOn.join(', ')}` : '';
+    const deps = task.handoffFrom ? ` · hand-off from ${task.handoffFrom}` : task.dependsOn.length > 0 && !task.parent ? ` ← ${task.dependsOn.join(', ')}` : '';
     const decisions = graph.decisions.filter((d) => d.taskId === task.taskId).map((d) => `${d.kind}${d.outcome ? `→${d.outcome}` : ''}`);
     lines.push(
       `${indent}${MARK[task.state] ?? '-'} ${task.taskId} [${task.role}] ${task.state} · runs ${task.attempts} · tokens ${task.tokens}${deps}` +

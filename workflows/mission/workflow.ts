@@ -26,7 +26,8 @@ import { mergeSpec, reassigned, runSpec, splitParts } from './derive';
 import { adviceWanted, Decision, DecisionInput, decideWithAdvice, personDecision } from './policy';
 import { askAdvisor } from './advice';
 import { ChildOutcome, runChild } from './children';
-import { decided, ended, EventScope, takenOver } from './events';
+import { decided, ended, EventScope, handedOff, takenOver } from './events';
+import { handoffRefusal, handoffSpec, handoffsOf, handoffTaskId, onwardRoles, withHandoffOffer } from './handoff';
 import { currentDetails, isSettled, TaskNode, viewOf } from './state';
 
 /**
@@ -104,7 +105,8 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   const scope: EventScope = { missionId: input.missionId, workflowId: info.workflowId, runId: info.runId };
   const nodes = new Map<string, TaskNode>();
   for (const task of input.tasks) {
-    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, spec: task.spec, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+    const offer = task.handoffTo ? { spec: withHandoffOffer(task.spec, task.handoffTo), handoffTo: task.handoffTo } : { spec: task.spec };
+    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, ...offer, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
   }
   const records: DecisionRecord[] = [];
   const pending = new Map<string, PendingQuestion>();
@@ -114,6 +116,9 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   let running = 0;
   let peakRunning = 0;
   let childRuns = 0;
+  let handoffsStarted = 0;
+  /** The hand-off decision of each hand-off task, resolved when that task settles. */
+  const handoffRecords = new Map<string, DecisionRecord>();
   let deadlinePassed = false;
   let paused = false;
   const work = new CancellationScope();
@@ -195,6 +200,11 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       last.outcome = state === 'completed' ? 'resolved' : 'abandoned';
       outbox.push(decided(scope, node.spec.role, last));
     }
+    const handoff = handoffRecords.get(node.taskId);
+    if (handoff) {
+      handoff.outcome = state === 'completed' ? 'resolved' : 'abandoned';
+      outbox.push(handedOff(scope, nodes.get(handoff.taskId)?.spec.role ?? node.spec.role, handoff));
+    }
     if (node.decisions.length > 0 && state !== 'skipped') {
       outbox.push(ended(scope, node.taskId, node.spec.role, node.runs, Date.now(), state === 'completed' ? 'resolved' : 'abandoned', last && state === 'completed' ? `supervisor:${last.kind}` : undefined, reason ?? state));
     }
@@ -202,7 +212,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   }
 
   function lastDecision(node: TaskNode): DecisionRecord | undefined {
-    for (let i = records.length - 1; i >= 0; i -= 1) if (records[i].taskId === node.taskId && records[i].kind !== 'ask-person') return records[i];
+    for (let i = records.length - 1; i >= 0; i -= 1) if (records[i].taskId === node.taskId && records[i].kind !== 'ask-person' && records[i].kind !== 'hand-off') return records[i];
     return undefined;
   }
 
@@ -229,6 +239,48 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     node.outputs = outputs;
     settle(node, 'completed');
     await flush();
+    // A split's parts and merge step hand nothing off: the task they stand for does, with the merge's output.
+    if (!node.parent) await handOff(node, outputs);
+  }
+
+  /**
+   * Turns the follow-ups a completed task's outputs name into new tasks of the mission, each
+   * depending on it (so it receives its output), within `maxHandoffs` and the mission's limits;
+   * each is a `hand-off` decision, refused ones included. Runs them to their end.
+   */
+  async function handOff(origin: TaskNode, outputs: unknown[]): Promise<void> {
+    const wanted = handoffsOf(outputs);
+    if (wanted.length === 0) return;
+    const started: TaskNode[] = [];
+    wanted.forEach((handoff, i) => {
+      const taskId = handoffTaskId(origin.taskId, i + 1);
+      const refusal = handoffRefusal({ handoff, taskId, origin: origin.taskId, offered: origin.handoffTo, started: handoffsStarted, maxHandoffs: input.maxHandoffs, limit: limitReached() });
+      if (!refusal) handoffsStarted += 1;
+      const record: DecisionRecord = {
+        taskId: origin.taskId,
+        index: records.filter((r) => r.taskId === origin.taskId).length + 1,
+        kind: 'hand-off',
+        reason: refusal ? `refused: ${refusal}` : `its output names a follow-up for the ${handoff.role} (hand-off ${handoffsStarted}/${input.maxHandoffs})`,
+        cause: `hand-off to ${handoff.role}`,
+        workflowId: origin.workflowIds[origin.workflowIds.length - 1] ?? '',
+        at: Date.now(),
+        detail: `${taskId}: ${handoff.goal}`.slice(0, 300),
+        outcome: refusal ? 'refused' : 'pending',
+      };
+      records.push(record);
+      if (refusal) {
+        outbox.push(handedOff(scope, origin.spec.role, record));
+        return;
+      }
+      const onward = onwardRoles(origin.handoffTo, handoff.role);
+      const node: TaskNode = { taskId, spec: handoffSpec(origin.spec, taskId, handoff, onward), dependsOn: [origin.taskId], supervision: origin.supervision, ...(onward ? { handoffTo: onward } : {}), handoffFrom: origin.taskId, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 };
+      nodes.set(taskId, node);
+      handoffRecords.set(taskId, record);
+      started.push(node);
+    });
+    publish();
+    await flush();
+    await Promise.all(started.map(run));
   }
 
   /**
@@ -453,7 +505,8 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   } finally {
     timer.cancel();
   }
-  const fileTasks = input.tasks.map((t) => nodes.get(t.spec.taskId) as TaskNode);
+  // The mission file's tasks and the hand-offs (a split's parts and merge step stand for their task).
+  const fileTasks = [...nodes.values()].filter((n) => !n.parent);
   const cancelled = work.consideredCancelled && !deadlinePassed;
   const status = cancelled ? 'cancelled' : fileTasks.every((n) => n.state === 'completed') ? 'completed' : 'partial';
   await CancellationScope.nonCancellable(async () => {

@@ -50,6 +50,22 @@ describe('mission files: dependencies, limits and supervision', () => {
     expect(rejection(mission(Array.from({ length: 501 }, (_, i) => ({ taskId: `t${i}` }))))).toMatch(/tasks/);
   });
 
+  test('hand-off roles of a task and the mission hand-off limit are read; maxHandoffs defaults to 10', () => {
+    const parsed = parseMissionDocument(mission([{ taskId: 'a', handoffTo: ['critic'] }, { taskId: 'b' }], { maxHandoffs: 3 }));
+    expect(parsed.maxHandoffs).toBe(3);
+    expect(parsed.tasks.map((t) => t.handoffTo)).toEqual([['critic'], undefined]);
+    expect(parseMissionDocument(mission([{ taskId: 'a' }])).maxHandoffs).toBe(10);
+    expect(rejection(mission([{ taskId: 'a', handoffTo: [] }]))).toMatch(/tasks\[0\]\.handoffTo/);
+    expect(rejection(mission([{ taskId: 'a' }], { maxHandoffs: -1 }))).toMatch(/maxHandoffs/);
+  });
+
+  test('a supervisor model is opt-in: absent by default, validated when given', () => {
+    expect(parseMissionDocument(mission([{ taskId: 'a' }])).tasks[0].supervision.advisor).toBeUndefined();
+    const parsed = parseMissionDocument(mission([{ taskId: 'a' }], { supervision: { advisor: { model: 'sim-large' } } }));
+    expect(parsed.tasks[0].supervision.advisor).toEqual({ model: 'sim-large', temperature: 0, timeoutMs: 60_000 });
+    expect(rejection(mission([{ taskId: 'a', supervision: { advisor: { timeoutMs: 5 } } }]))).toMatch(/tasks\[0\]\.supervision\.advisor\.timeoutMs/);
+  });
+
   test('a single task file is a mission of one task', () => {
     const parsed = parseMissionDocument({ taskId: 'solo', missionId: 'm2', role: 'r', goal: 'g', outputSchema: 'answer' });
     expect(parsed.missionId).toBe('m2');

@@ -6,6 +6,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -35,6 +36,13 @@ import { currentDetails, isSettled, TaskNode, viewOf } from './state';
  * bound that keeps its history finite (about 10 events a run, well under Temporal's 50 000).
  */
 export const MAX_CHILD_RUNS = 2_000;
+
+/**
+ * The mission's limits are checked once a task has its slot, not only before it waits for one (a
+ * task waiting for a slot started children after the budget was spent). Runs started before it
+ * keep the old check; see README, "Workflow versioning".
+ */
+const LIMITS_AT_SLOT = 'mission-limits-at-slot';
 
 function invalidInput(input: unknown): MissionInput {
   const parsed = parseMissionInput(input);
@@ -290,8 +298,11 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
    */
   async function takeSlot(node: TaskNode): Promise<string | undefined> {
     node.state = 'waiting';
+    const atSlot = patched(LIMITS_AT_SLOT);
+    const before = atSlot ? undefined : limitReached();
+    if (before) return before;
     while (running >= input.maxConcurrentTasks || paused) await condition(() => running < input.maxConcurrentTasks && !paused);
-    const limit = limitReached();
+    const limit = atSlot ? limitReached() : undefined;
     if (!limit) {
       running += 1;
       peakRunning = Math.max(peakRunning, running);

@@ -1,4 +1,5 @@
-import { parseMissionDocument } from '../../../src/tasks/load';
+import path from 'node:path';
+import { loadMissionFile, parseMissionDocument } from '../../../src/tasks/load';
 import { isDreamError } from '../../../src/errors';
 
 function mission(tasks: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {
@@ -64,6 +65,13 @@ describe('mission files: dependencies, limits and supervision', () => {
     const parsed = parseMissionDocument(mission([{ taskId: 'a' }], { supervision: { advisor: { model: 'sim-large' } } }));
     expect(parsed.tasks[0].supervision.advisor).toEqual({ model: 'sim-large', temperature: 0, timeoutMs: 60_000 });
     expect(rejection(mission([{ taskId: 'a', supervision: { advisor: { timeoutMs: 5 } } }]))).toMatch(/tasks\[0\]\.supervision\.advisor\.timeoutMs/);
+  });
+
+  test('the advised example mission is valid: a supervisor model and hand-offs', () => {
+    const parsed = loadMissionFile(path.resolve(__dirname, '../../../examples/advised-mission.json'));
+    expect(parsed.maxHandoffs).toBe(2);
+    expect(parsed.tasks[0].handoffTo).toEqual(['analyst', 'critic']);
+    expect(parsed.tasks.every((t) => t.supervision.advisor !== undefined)).toBe(true);
   });
 
   test('a single task file is a mission of one task', () => {

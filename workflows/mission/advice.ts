@@ -110,6 +110,7 @@ export async function askAdvisor(
   call: { workflowId: string; model?: string; attempt: number },
 ): Promise<{ advice?: Advice; record: AdviceRecord }> {
   const { promptModel } = proxyActivities<PromptActivities>(adviceCallOptions(advisor.timeoutMs));
+  const model = advisor.model ?? call.model;
   try {
     const result = await promptModel.executeWithOptions({ summary: `supervisor advice on ${request.taskId} (decision ${call.attempt})` }, [
       {
@@ -122,7 +123,7 @@ export async function askAdvisor(
         purpose: 'advice',
         messages: adviceMessages(request),
         taskType: 'supervisor',
-        ...(advisor.model ?? call.model ? { model: advisor.model ?? call.model } : {}),
+        ...(model ? { model } : {}),
         temperature: advisor.temperature,
         ...(advisor.sim ? { sim: advisor.sim } : {}),
       },

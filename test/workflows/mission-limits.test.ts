@@ -26,10 +26,11 @@ describe('mission: deadline', () => {
     const input = missionOf(
       [
         { taskId: 'quick' },
-        { taskId: 'slow', steps: 5, model: { sim: { latencyMs: 2_000 } } },
+        { taskId: 'slow', steps: 5, model: { sim: { latencyMs: 3_000 } } },
         { taskId: 'after', dependsOn: ['slow'] },
       ],
-      { deadlineMs: 4_000 },
+      // Room for 'quick' on a loaded machine; 'slow' needs 15 s.
+      { deadlineMs: 6_000 },
     );
     const result = await (await startMission(env.client, input)).result();
 

@@ -69,7 +69,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'model-call-timed-out': { fields: failingCallOnce('hang') },
 };
 
-/** Missions: dependencies, a reassignment, a split, a retry after an outage, a person's default at the deadline. */
+/** Missions: dependencies, a reassignment, a split, a retry after an outage, a person's default at the deadline, model advice, hand-offs, the token budget and the deadline. */
 const escalateFast = { maxConsecutiveFailures: 1, maxRollbacks: 0 };
 const missionDefaults = { role: 'researcher', outputSchema: 'answer', timeouts: { promptMs: 10_000, heartbeatMs: 3_000 } };
 const MISSION_SCENARIOS: Record<string, object> = {
@@ -83,6 +83,44 @@ const MISSION_SCENARIOS: Record<string, object> = {
       { taskId: 'survey', goal: 'Survey the WHOLE-MARKET', steps: 2, budget: escalateFast, supervision: { reassignTo: [] }, model: { sim: { rules: [{ whenPromptIncludes: 'WHOLE-MARKET', unlessPromptIncludes: 'Part ', fault: 'empty-answer' }] } } },
       { taskId: 'fetch', goal: 'Fetch during an OUTAGE', budget: { maxAttempts: 1 }, model: { sim: { rules: [{ whenPromptIncludes: 'OUTAGE', unlessPromptIncludes: 'Retry 1 after', fault: 'rate-limit' }] } } },
     ],
+  },
+  // A supervisor model: its split followed, then overridden for the parts (depth limit); an answer failing the advice schema.
+  advised: {
+    supervision: { askPerson: 'never', retryBackoffMs: 500, reassignTo: [{ role: 'senior' }], maxSplitDepth: 1, advisor: {} },
+    defaults: missionDefaults,
+    tasks: [
+      { taskId: 'draft', role: 'junior', goal: 'Draft the plan', steps: 2, budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'You are the junior agent', fault: 'empty-answer' }] } } },
+      {
+        taskId: 'check',
+        role: 'intern',
+        goal: 'Check the plan',
+        budget: escalateFast,
+        model: { sim: { rules: [{ whenPromptIncludes: 'You are the intern agent', fault: 'empty-answer' }] } },
+        supervision: { maxSplitDepth: 0, advisor: { sim: { rules: [{ whenPromptIncludes: 'Escalated task: check', fault: 'schema-violation' }] } } },
+      },
+    ],
+  },
+  // A hand-off started and the next one refused at the mission's limit.
+  handoff: {
+    maxHandoffs: 1,
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'research', goal: 'Research the tooling market and ask for a follow-up', handoffTo: ['analyst', 'critic'] }],
+  },
+  // The token budget spent by the first task: the two waiting for its slot start no child.
+  'token-budget': {
+    maxConcurrentTasks: 1,
+    maxTokens: 200,
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: ['a', 'b', 'c'].map((taskId) => ({ taskId, goal: `Summarise the market for agent reliability tooling. ${'Consider vendors, buyers, prices, risks and trends in detail. '.repeat(16)}` })),
+  },
+  // The deadline passing mid-run: the running child is cancelled, it and its dependent abandoned.
+  deadline: {
+    deadlineMs: 4_000,
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'quick', goal: 'Answer quickly' }, { taskId: 'slow', goal: 'Answer slowly', steps: 5, model: { sim: { latencyMs: 2_000 } } }, { taskId: 'after', goal: 'Then answer', dependsOn: ['slow'] }],
   },
   'person-default-abandon': {
     supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon' },

@@ -7,7 +7,7 @@ import type { MissionAction } from '../contracts/tower';
 import { MissionInput, PERSON_DECISIONS, PersonDecision } from '../contracts/mission-spec';
 import { getMission, listMissions, MissionHandle, missionGraph, sendDecision, startMission, watchMission } from '../missions/mission-client';
 import { controlMission, queuedMissions, submitThroughTower, towerRunning, towerState } from '../missions/tower-client';
-import { graphTree, writeMissionReport } from '../missions/report';
+import { adviceText, graphTree, writeMissionReport } from '../missions/report';
 import { clientFromEnv, say } from './context';
 import { notFound } from './inspect';
 
@@ -26,7 +26,7 @@ export function printMissionResult(result: MissionResult, uiUrl?: string, namesp
       say(`✘ ${workflowId}: ${task.state}${task.reason ? ` — ${task.reason}` : ''}`);
     }
   }
-  for (const d of result.decisions) say(`  decision ${d.taskId}#${d.index}: ${d.kind}${d.byPerson ? ' (person)' : ''} for ${d.cause} — ${d.reason}${d.outcome ? ` → ${d.outcome}` : ''}`);
+  for (const d of result.decisions) say(`  decision ${d.taskId}#${d.index}: ${d.kind}${d.byPerson ? ' (person)' : ''} for ${d.cause} — ${d.reason}${d.advice ? ` [model advice: ${adviceText(d)}]` : ''}${d.outcome ? ` → ${d.outcome}` : ''}`);
   say(`mission ${result.missionId}: ${result.status} · tokens ${result.tokens} · ${(result.durationMs / 1000).toFixed(1)} s`);
   if (uiUrl) say(`  ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(missionWorkflowId(result.missionId))}`);
   return result.status === 'completed';

@@ -22,6 +22,7 @@ import { ScalingEventStore } from '../src/scaling/events';
 import { selectBackend, WorkerBackend } from '../src/scaling/backend';
 import { createMissionActivities } from '../activities/mission';
 import { createTowerActivities, createTowerFigureActivities } from '../activities/tower';
+import { createScheduleActivities } from '../activities/schedule';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -147,7 +148,7 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const backend = deps.scalingBackend ?? (await selectBackend(deps.config));
   const client = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const activities = { ...createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), ...createTowerActivities({ client, namespace: deps.namespace }) };
+  const activities = { ...createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), ...createTowerActivities({ client, namespace: deps.namespace }), ...createScheduleActivities(client) };
   return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control'), activities }), close: nothingToClose };
 }
 

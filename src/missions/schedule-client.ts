@@ -44,7 +44,9 @@ export interface MissionScheduleView {
 
 const GRPC_INVALID_ARGUMENT = 3;
 
+/** The server's reason for refusing a spec: the SDK rethrows "Invalid schedule spec" as a TypeError. */
 function invalidArgument(err: unknown): string | undefined {
+  if (err instanceof TypeError) return err.message;
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     if (isGrpcServiceError(e) && e.code === GRPC_INVALID_ARGUMENT) return e.details || e.message;
   }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { isDreamError } from '../src/errors';
-import { submitThroughTower, towerState } from '../src/missions/tower-client';
+import { submitThroughTower, towerRunning, towerState } from '../src/missions/tower-client';
 import { scheduleSource, SCHEDULED_MISSION_REJECTED, ScheduleActivities, SubmitScheduledMissionInput, SubmittedScheduledMission } from '../src/contracts/scheduled-mission';
 
 /**
@@ -9,6 +9,7 @@ import { scheduleSource, SCHEDULED_MISSION_REJECTED, ScheduleActivities, SubmitS
  * (the attempt's answer was lost): the same id, to be reported to the same run.
  */
 async function submittedBefore(client: Client, input: SubmitScheduledMissionInput): Promise<SubmittedScheduledMission | undefined> {
+  if (!(await towerRunning(client))) return undefined;
   const known = (await towerState(client)).missions.find((m) => m.missionId === input.mission.missionId && m.notify === input.notify);
   if (!known) return undefined;
   return { missionId: known.missionId, workflowId: known.workflowId, state: known.state, alreadySubmitted: true, ...(known.reason ? { reason: known.reason } : {}) };
@@ -17,10 +18,14 @@ async function submittedBefore(client: Client, input: SubmitScheduledMissionInpu
 /**
  * Runs of mission schedules enter through the control tower (update-with-start: the tower is
  * started if it does not run). Idempotent: a retry whose mission the tower already holds for the
- * same run succeeds with what the tower knows of it; any other rejection fails the run for good.
+ * same run succeeds with what the tower knows of it, asked before submitting (the tower would take
+ * an ended mission's id again) and after a refusal (a race with the lost attempt); any other
+ * refusal fails the run for good.
  */
 export const createScheduleActivities = (client: Client): ScheduleActivities => ({
   async submitScheduledMission(input) {
+    const known = await submittedBefore(client, input);
+    if (known) return known;
     const request = { mission: input.mission, priority: input.priority, source: scheduleSource(input.scheduleId), notify: input.notify };
     try {
       const result = await submitThroughTower(client, request, { start: true });

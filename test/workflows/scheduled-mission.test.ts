@@ -1,4 +1,4 @@
-import { ScheduleDescription, ScheduleNotFoundError } from '@temporalio/client';
+import { Client, ScheduleDescription, ScheduleNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createScheduleActivities } from '../../activities/schedule';
 import { MissionInput } from '../../src/contracts/mission-spec';
@@ -7,10 +7,17 @@ import { towerState } from '../../src/missions/tower-client';
 import { actOnMissionSchedule, createMissionSchedule, describeMissionSchedule } from '../../src/missions/schedule-client';
 import { parseScheduleSpec } from '../../src/missions/schedule-spec';
 import { missionOf } from '../helpers/missions';
-import { uniqueId, useTestWorkers } from '../helpers/temporal';
+import { ownNamespace, startTestWorkers, testClient, TestWorkers, uniqueId } from '../helpers/temporal';
 
-const env = useTestWorkers({ queues: ['agents', 'nexus', 'control'] });
+/** The tower is one per namespace: this file has a namespace of its own. */
+const env = {} as { client: Client; workers: TestWorkers };
 const created: string[] = [];
+
+beforeAll(async () => {
+  const namespace = await ownNamespace('schedule');
+  env.client = await testClient(undefined, namespace);
+  env.workers = await startTestWorkers({ queues: ['agents', 'nexus', 'control'], namespace });
+}, 120_000);
 
 afterAll(async () => {
   for (const id of created) {
@@ -19,6 +26,8 @@ afterAll(async () => {
     await handle.delete().catch(() => undefined);
     for (const run of open) await env.client.workflow.getHandle(run.workflow.workflowId).terminate('test over').catch(() => undefined);
   }
+  await env.workers?.stop();
+  await env.client?.connection.close();
 });
 
 async function schedule(mission: MissionInput, every: string, options: { paused?: boolean } = {}): Promise<string> {
@@ -123,7 +132,8 @@ describe('scheduled missions', () => {
 
   test('a retried submission of the same run succeeds with what the tower knows; another run with that mission id is refused', async () => {
     const { submitScheduledMission } = createScheduleActivities(env.client);
-    const base = quick();
+    // Slow: the mission still runs when the other run comes (the tower takes an ended mission's id again).
+    const base = slow();
     const mission = missionForRun(base, runMissionId(base.missionId, new Date()));
     const run = { scheduleId: uniqueId('sched'), mission, priority: 3, notify: uniqueId('scheduled.run') };
 

@@ -4,17 +4,8 @@ import { loadMissionFile } from '../tasks/load';
 import { DEFAULT_PRIORITY } from '../contracts/tower';
 import { scheduleSource, scheduledRunWorkflowId } from '../contracts/scheduled-mission';
 import { describeScheduleSpec, parsePriority, parseScheduleSpec } from '../missions/schedule-spec';
-import { actOnMissionSchedule, checkScheduledMissionId, createMissionSchedule, describeMissionSchedule, listMissionSchedules, MissionScheduleView, viewOf } from '../missions/schedule-client';
-import { clientFromEnv, say } from './context';
-
-async function withClient(run: (client: Client) => Promise<void>): Promise<void> {
-  const { client } = await clientFromEnv();
-  try {
-    await run(client);
-  } finally {
-    await client.connection.close();
-  }
-}
+import { actOnMissionSchedule, checkScheduledMissionId, createMissionSchedule, describeMissionSchedule, listMissionSchedules, MissionScheduleView, ScheduleAction, viewOf } from '../missions/schedule-client';
+import { say, withClient } from './context';
 
 const times = (dates: Date[]) => (dates.length > 0 ? dates.map((d) => d.toISOString()).join(', ') : 'none');
 
@@ -75,37 +66,28 @@ export function scheduleCommand(): Command {
         say(`paused schedule ${scheduleId}: ${options.note}`);
       }),
     );
-  schedule
-    .command('unpause')
-    .description('Unpause a schedule: runs start again at its next times')
-    .argument('<scheduleId>')
-    .action((scheduleId: string) =>
-      withClient(async (client) => {
-        await actOnMissionSchedule(client, scheduleId, 'unpause', 'unpaused with dreamos schedule unpause');
-        const view = viewOf(scheduleId, await describeMissionSchedule(client, scheduleId));
-        say(`unpaused schedule ${scheduleId}; next runs: ${times(view.nextRuns.slice(0, 3))}`);
-      }),
-    );
-  schedule
-    .command('trigger')
-    .description('Start a run now (skipped, like any run, while the previous one is still open)')
-    .argument('<scheduleId>')
-    .action((scheduleId: string) =>
-      withClient(async (client) => {
-        const before = viewOf(scheduleId, await actOnMissionSchedule(client, scheduleId, 'trigger'));
-        if (before.running.length > 0) say(`triggered schedule ${scheduleId}, but a run is open (${before.running.join(', ')}): the overlap policy skips this one`);
-        else say(`triggered schedule ${scheduleId}: a run starts now as ${scheduledRunWorkflowId(scheduleId)}-<time>`);
-      }),
-    );
-  schedule
-    .command('delete')
-    .description('Delete a schedule: no more runs (an open run goes on until its mission ends)')
-    .argument('<scheduleId>')
-    .action((scheduleId: string) =>
-      withClient(async (client) => {
-        const before = viewOf(scheduleId, await actOnMissionSchedule(client, scheduleId, 'delete'));
-        say(`deleted schedule ${scheduleId}${before.running.length > 0 ? `; its open run ${before.running.join(', ')} goes on until its mission ends` : ''}`);
-      }),
-    );
+  const onSchedule = (name: ScheduleAction, description: string, done: (client: Client, scheduleId: string, before: MissionScheduleView) => Promise<string>) =>
+    schedule
+      .command(name)
+      .description(description)
+      .argument('<scheduleId>')
+      .action((scheduleId: string) =>
+        withClient(async (client) => {
+          const before = viewOf(scheduleId, await actOnMissionSchedule(client, scheduleId, name, name === 'unpause' ? 'unpaused with dreamos schedule unpause' : undefined));
+          say(await done(client, scheduleId, before));
+        }),
+      );
+  onSchedule('unpause', 'Unpause a schedule: runs start again at its next times', async (client, scheduleId) => {
+    const view = viewOf(scheduleId, await describeMissionSchedule(client, scheduleId));
+    return `unpaused schedule ${scheduleId}; next runs: ${times(view.nextRuns.slice(0, 3))}`;
+  });
+  onSchedule('trigger', 'Start a run now (skipped, like any run, while the previous one is still open)', async (_client, scheduleId, before) =>
+    before.running.length > 0
+      ? `triggered schedule ${scheduleId}, but a run is open (${before.running.join(', ')}): the overlap policy skips this one`
+      : `triggered schedule ${scheduleId}: a run starts now as ${scheduledRunWorkflowId(scheduleId)}-<time>`,
+  );
+  onSchedule('delete', 'Delete a schedule: no more runs (an open run goes on until its mission ends)', async (_client, scheduleId, before) =>
+    `deleted schedule ${scheduleId}${before.running.length > 0 ? `; its open run ${before.running.join(', ')} goes on until its mission ends` : ''}`,
+  );
   return schedule;
 }

@@ -147,8 +147,9 @@ export async function actOnMissionSchedule(client: Client, scheduleId: string, a
   try {
     if (action === 'pause') await handle.pause(note);
     else if (action === 'unpause') await handle.unpause(note);
-    // The schedule's own overlap policy (skip) applies: a trigger while a run is open starts nothing.
-    else if (action === 'trigger') await handle.trigger();
+    // The SDK triggers with ALLOW_ALL unless told: a second run of the schedule would then start
+    // beside the open one, untracked by the schedule. Skip, as for scheduled times.
+    else if (action === 'trigger') await handle.trigger(ScheduleOverlapPolicy.SKIP);
     else await handle.delete();
   } catch (err) {
     notFound(scheduleId, err);

@@ -161,4 +161,32 @@ describe('dreamos schedule: create, list, pause, unpause, delete', () => {
     expect(description.state.paused).toBe(true);
     expect(description.action).toMatchObject({ workflowType: 'scheduledMission', taskQueue: 'control' });
   });
+
+  test('trigger starts a run at once, even when paused; a second trigger while it is open is skipped', async () => {
+    const id = uniqueId('trigger');
+    created.push(id);
+    expect((await runDreamos(['schedule', 'create', missionFile(id), '--every', '1h', '--paused'])).code).toBe(0);
+
+    const first = await runDreamos(['schedule', 'trigger', id]);
+    expect(first.code).toBe(0);
+    expect(first.output).toContain(`triggered schedule ${id}: a run starts now as scheduled.${id}-<time>`);
+    // No control worker serves this file: the run stays open, which is what the second trigger meets.
+    let description = await client.schedule.getHandle(id).describe();
+    for (let i = 0; i < 30 && description.info.runningActions.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      description = await client.schedule.getHandle(id).describe();
+    }
+    const [open] = description.info.runningActions;
+    expect(open.workflow.workflowId.startsWith(`scheduled.${id}-`)).toBe(true);
+
+    const second = await runDreamos(['schedule', 'trigger', id]);
+    expect(second.output).toContain(`but a run is open (${open.workflow.workflowId}): the overlap policy skips this one`);
+    const after = await client.schedule.getHandle(id).describe();
+    expect(after.info.numActionsTaken).toBe(1);
+    expect(after.info.numActionsSkippedOverlap).toBe(1);
+
+    const del = await runDreamos(['schedule', 'delete', id]);
+    expect(del.output).toContain(`deleted schedule ${id}; its open run ${open.workflow.workflowId} goes on until its mission ends`);
+    await client.workflow.getHandle(open.workflow.workflowId).terminate('test over');
+  });
 });

@@ -104,13 +104,16 @@ describe('scheduled missions', () => {
     expect(first.result.state).toBe('completed');
   }, 180_000);
 
-  test('a paused schedule starts no run; trigger starts one at once', async () => {
-    const scheduleId = await schedule(quick(), '2s', { paused: true });
+  test('a paused schedule starts no run; trigger starts one at once, and a second trigger while it is open is skipped', async () => {
+    const scheduleId = await schedule(slow(), '2s', { paused: true });
     await new Promise((r) => setTimeout(r, 6_000));
     expect((await describeSchedule(scheduleId)).info.numActionsTaken).toBe(0);
 
     await actOnMissionSchedule(env.client, scheduleId, 'trigger');
-    const description = await waitForSchedule(scheduleId, (d) => d.info.numActionsTaken === 1, 60_000);
+    await waitForSchedule(scheduleId, (d) => d.info.runningActions.length === 1, 60_000);
+    await actOnMissionSchedule(env.client, scheduleId, 'trigger');
+    const description = await waitForSchedule(scheduleId, (d) => d.info.numActionsSkippedOverlap === 1, 60_000);
+    expect(description.info.numActionsTaken).toBe(1);
     const [run] = await runResults(description);
     expect(run.result.state).toBe('completed');
     // Still paused: nothing more ran while the triggered run went on.

@@ -46,8 +46,6 @@ export interface ScheduledMissionInput {
   priority: number;
 }
 
-export type ScheduledMissionInputDraft = Omit<ScheduledMissionInput, 'priority'> & { priority?: number };
-
 export interface ScheduledMissionResult {
   /** The run's mission id: the file's, with the run's start time. */
   missionId: string;

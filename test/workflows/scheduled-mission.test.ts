@@ -2,7 +2,7 @@ import { Client, ScheduleDescription, ScheduleNotFoundError } from '@temporalio/
 import { ApplicationFailure } from '@temporalio/common';
 import { createScheduleActivities } from '../../activities/schedule';
 import { MissionInput } from '../../src/contracts/mission-spec';
-import { missionForRun, runMissionId, SCHEDULED_MISSION_REJECTED, ScheduledMissionResult, scheduledRunWorkflowId, scheduleSource } from '../../src/contracts/scheduled-mission';
+import { ENDED_MISSION_STATES, missionForRun, runMissionId, SCHEDULED_MISSION_REJECTED, ScheduledMissionResult, scheduledRunWorkflowId, scheduleSource } from '../../src/contracts/scheduled-mission';
 import { towerState } from '../../src/missions/tower-client';
 import { actOnMissionSchedule, createMissionSchedule, describeMissionSchedule } from '../../src/missions/schedule-client';
 import { parseScheduleSpec } from '../../src/missions/schedule-spec';
@@ -98,7 +98,7 @@ describe('scheduled missions', () => {
 
     expect(mostOpen).toBe(1);
     expect(description.policies.overlap).toBe('SKIP');
-    const open = (await towerState(env.client)).missions.filter((m) => m.source === scheduleSource(scheduleId) && !['completed', 'partial', 'cancelled', 'failed'].includes(m.state));
+    const open = (await towerState(env.client)).missions.filter((m) => m.source === scheduleSource(scheduleId) && !ENDED_MISSION_STATES.includes(m.state));
     expect(open.length).toBeLessThanOrEqual(1);
     const [first] = await runResults({ ...description, info: { ...description.info, recentActions: description.info.recentActions.slice(0, 1) } });
     expect(first.result.state).toBe('completed');

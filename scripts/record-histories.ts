@@ -13,6 +13,7 @@ import { parseMissionDocument, parseTaskDocument } from '../src/tasks/load';
 import { startMission } from '../src/missions/mission-client';
 import { controlMission, ensureTower, getTower, submitThroughTower, towerState } from '../src/missions/tower-client';
 import { TowerState } from '../src/contracts/tower';
+import { createMissionSchedule } from '../src/missions/schedule-client';
 import { runWorkers } from '../workers/run';
 import { bundleWorkflows } from './bundle-workflows';
 
@@ -168,6 +169,32 @@ async function towerScenario(client: Client): Promise<{ workflowId: string; runI
   return { workflowId: first.workflowId, runId: first.runId, lastRunId: last.runId };
 }
 
+/** A mission schedule's run: submitted through the tower, waiting for the mission's end. */
+const SCHEDULED_SCENARIOS: Record<string, object> = {
+  completed: { defaults: missionDefaults, tasks: [{ taskId: 'answer', goal: 'Answer the question of the day' }] },
+};
+
+/** Creates a paused schedule, triggers one run, records its history once it ends, deletes the schedule. */
+async function recordScheduledRun(client: Client, file: string, name: string, fields: object): Promise<string> {
+  const scheduleId = `replay-${name}`;
+  const schedule = await createMissionSchedule(client, { scheduleId, spec: { kind: 'every', everyMs: 3_600_000, text: '1h' }, mission: parseMissionDocument({ mission: `replay-scheduled-${name}`, ...fields }), priority: 3, paused: true });
+  try {
+    await schedule.trigger();
+    let runs = (await schedule.describe()).info.recentActions;
+    while (runs.length === 0) {
+      await new Promise((r) => setTimeout(r, 200));
+      runs = (await schedule.describe()).info.recentActions;
+    }
+    const handle = client.workflow.getHandle(runs[0].action.workflow.workflowId, runs[0].action.workflow.firstExecutionRunId);
+    const result = (await handle.result()) as { missionId: string; state: string };
+    const history = await handle.fetchHistory();
+    fs.writeFileSync(file, historyToJSON(history));
+    return `${result.missionId} ${result.state}, ${history.events?.length} events`;
+  } finally {
+    await schedule.delete();
+  }
+}
+
 /** `--only <prefix>`: record only the scenarios whose file name starts with it (e.g. `mission-`). */
 function selected(file: string): boolean {
   const at = process.argv.indexOf('--only');
@@ -237,6 +264,15 @@ async function main(): Promise<void> {
         fs.writeFileSync(path.join(outDir, 'tower-after-continue-as-new.json'), historyToJSON(carried));
         console.log(`recorded tower after-continue-as-new: ${carried.events?.length} events in its last run`);
       }
+    }
+    for (const [name, fields] of Object.entries(SCHEDULED_SCENARIOS)) {
+      const file = path.join(outDir, `scheduledMission-${name}.json`);
+      if (!selected(file)) continue;
+      if (fs.existsSync(file)) {
+        console.log(`kept scheduled mission ${name}: already recorded`);
+        continue;
+      }
+      console.log(`recorded scheduled mission ${name}: ${await recordScheduledRun(client, file, name, fields)}`);
     }
   } finally {
     await workers.shutdown();

@@ -25,6 +25,7 @@ import { createTowerActivities, createTowerFigureActivities } from '../activitie
 import { createAlertActivities } from '../activities/alerts';
 import { AlertStore } from '../src/analytics/alerts';
 import { temporalMissionsSource } from '../src/missions/overview';
+import { createScheduleActivities } from '../activities/schedule';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -173,7 +174,7 @@ type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) exten
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const backend = deps.scalingBackend ?? (await selectBackend(deps.config));
   const client = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const activities = combineActivities(createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), createTowerActivities({ client, namespace: deps.namespace }));
+  const activities = combineActivities(createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), createTowerActivities({ client, namespace: deps.namespace }), createScheduleActivities(client));
   return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control'), activities }), close: nothingToClose };
 }
 

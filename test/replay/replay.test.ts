@@ -44,6 +44,8 @@ describe('replay of recorded histories', () => {
     expect(names).toEqual(expect.arrayContaining(['mission-advised', 'mission-handoff', 'mission-token-budget', 'mission-deadline']));
     // The control tower: intake, a rejection, admission in priority order, pause/resume/cancel, alerts, continue-as-new.
     expect(names).toEqual(expect.arrayContaining(['tower-admission-and-steering', 'tower-after-continue-as-new']));
+    // A mission schedule's run: submitted through the tower, then the tower's missionEnded signal.
+    expect(names).toEqual(expect.arrayContaining(['scheduledMission-completed']));
   });
 
   test('the current workflow code replays every recorded history deterministically', async () => {

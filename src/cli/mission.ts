@@ -8,7 +8,7 @@ import { MissionInput, PERSON_DECISIONS, PersonDecision } from '../contracts/mis
 import { getMission, listMissions, MissionHandle, missionGraph, sendDecision, startMission, watchMission } from '../missions/mission-client';
 import { controlMission, queuedMissions, submitThroughTower, towerRunning, towerState } from '../missions/tower-client';
 import { adviceText, graphTree, writeMissionReport } from '../missions/report';
-import { clientFromEnv, say } from './context';
+import { say, withClient } from './context';
 import { notFound } from './inspect';
 
 /** Where mission reports go: `<home>/reports/` (DREAMOS_HOME, default .dreamos). */
@@ -98,15 +98,6 @@ function decisionOf(value: string): PersonDecision {
   throw new DreamError('MISSION_DECISION_INVALID', `Unknown decision "${value}".`, `Use one of: ${PERSON_DECISIONS.join(', ')}.`);
 }
 
-async function withClient(run: (client: Client, home: string) => Promise<void>): Promise<void> {
-  const { client, config } = await clientFromEnv();
-  try {
-    await run(client, config.home);
-  } finally {
-    await client.connection.close();
-  }
-}
-
 export function missionCommand(): Command {
   const mission = new Command('mission').description('Missions: their graph, a person\'s decisions, reports');
   mission
@@ -159,7 +150,7 @@ export function missionCommand(): Command {
     .description('Wait for a mission to end and write its report (JSON and markdown) under <home>/reports')
     .argument('<missionId>')
     .action((missionId: string) =>
-      withClient(async (client, home) => {
+      withClient(async (client, { home }) => {
         const handle = getMission(client, missionId);
         await handle.describe().catch((err) => notFound(missionWorkflowId(missionId), err));
         const files = writeMissionReport(await handle.result(), reportsDir(home));

@@ -5,7 +5,7 @@ import { DreamError } from '../errors';
 import { TOWER_WORKFLOW_ID, TowerLimitsDraft, TowerState } from '../contracts/tower';
 import { ensureTower, getTower, towerRunning, towerState } from '../missions/tower-client';
 import { setTowerLimitsUpdate } from '../contracts/tower';
-import { clientFromEnv, say } from './context';
+import { say, withClient } from './context';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -59,15 +59,6 @@ export function describeTower(state: TowerState, now = Date.now()): string[] {
     for (const a of h.alerts) lines.push(`  ⚠ ${a.severity} ${a.kind} ${a.subject}: ${a.message}`);
   }
   return lines;
-}
-
-async function withClient(run: (client: Client) => Promise<void>): Promise<void> {
-  const { client } = await clientFromEnv();
-  try {
-    await run(client);
-  } finally {
-    await client.connection.close();
-  }
 }
 
 async function requireTower(client: Client): Promise<void> {

@@ -65,7 +65,7 @@ export const createTowerActivities = (deps: { client: Client; namespace: string 
   }
 
   return {
-    async observeSwarm(input: ObserveQueuesInput): Promise<ObservedSwarm> {
+    async observeTower(input: ObserveQueuesInput): Promise<ObservedSwarm> {
       const gaps: string[] = [];
       const queues = await Promise.all(
         input.queues.flatMap((queue) =>

@@ -13,6 +13,7 @@ import { parseMissionDocument, parseTaskDocument } from '../src/tasks/load';
 import { startMission } from '../src/missions/mission-client';
 import { controlMission, ensureTower, getTower, submitThroughTower, towerState } from '../src/missions/tower-client';
 import { TowerState } from '../src/contracts/tower';
+import { createMissionSchedule } from '../src/missions/schedule-client';
 import { runWorkers } from '../workers/run';
 import { bundleWorkflows } from './bundle-workflows';
 import { recordScalerHistories } from './record-scaler-histories';
@@ -73,7 +74,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'model-call-timed-out': { fields: failingCallOnce('hang') },
 };
 
-/** Missions: dependencies, a reassignment, a split, a retry after an outage, a person's default at the deadline. */
+/** Missions: dependencies, a reassignment, a split, a retry after an outage, a person's default at the deadline, model advice, hand-offs, the token budget and the deadline. */
 const escalateFast = { maxConsecutiveFailures: 1, maxRollbacks: 0 };
 const missionDefaults = { role: 'researcher', outputSchema: 'answer', timeouts: { promptMs: 10_000, heartbeatMs: 3_000 } };
 const MISSION_SCENARIOS: Record<string, object> = {
@@ -87,6 +88,44 @@ const MISSION_SCENARIOS: Record<string, object> = {
       { taskId: 'survey', goal: 'Survey the WHOLE-MARKET', steps: 2, budget: escalateFast, supervision: { reassignTo: [] }, model: { sim: { rules: [{ whenPromptIncludes: 'WHOLE-MARKET', unlessPromptIncludes: 'Part ', fault: 'empty-answer' }] } } },
       { taskId: 'fetch', goal: 'Fetch during an OUTAGE', budget: { maxAttempts: 1 }, model: { sim: { rules: [{ whenPromptIncludes: 'OUTAGE', unlessPromptIncludes: 'Retry 1 after', fault: 'rate-limit' }] } } },
     ],
+  },
+  // A supervisor model: its split followed, then overridden for the parts (depth limit); an answer failing the advice schema.
+  advised: {
+    supervision: { askPerson: 'never', retryBackoffMs: 500, reassignTo: [{ role: 'senior' }], maxSplitDepth: 1, advisor: {} },
+    defaults: missionDefaults,
+    tasks: [
+      { taskId: 'draft', role: 'junior', goal: 'Draft the plan', steps: 2, budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'You are the junior agent', fault: 'empty-answer' }] } } },
+      {
+        taskId: 'check',
+        role: 'intern',
+        goal: 'Check the plan',
+        budget: escalateFast,
+        model: { sim: { rules: [{ whenPromptIncludes: 'You are the intern agent', fault: 'empty-answer' }] } },
+        supervision: { maxSplitDepth: 0, advisor: { sim: { rules: [{ whenPromptIncludes: 'Escalated task: check', fault: 'schema-violation' }] } } },
+      },
+    ],
+  },
+  // A hand-off started and the next one refused at the mission's limit.
+  handoff: {
+    maxHandoffs: 1,
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'research', goal: 'Research the tooling market and ask for a follow-up', handoffTo: ['analyst', 'critic'] }],
+  },
+  // The token budget spent by the first task: the two waiting for its slot start no child.
+  'token-budget': {
+    maxConcurrentTasks: 1,
+    maxTokens: 200,
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: ['a', 'b', 'c'].map((taskId) => ({ taskId, goal: `Summarise the market for agent reliability tooling. ${'Consider vendors, buyers, prices, risks and trends in detail. '.repeat(16)}` })),
+  },
+  // The deadline passing mid-run: the running child is cancelled, it and its dependent abandoned.
+  deadline: {
+    deadlineMs: 4_000,
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'quick', goal: 'Answer quickly' }, { taskId: 'slow', goal: 'Answer slowly', steps: 5, model: { sim: { latencyMs: 2_000 } } }, { taskId: 'after', goal: 'Then answer', dependsOn: ['slow'] }],
   },
   'person-default-abandon': {
     supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon' },
@@ -111,10 +150,10 @@ async function until(client: Client, check: (state: TowerState) => boolean): Pro
  * The control tower's scenario: intake (one rejected), admission under a limit of one agent task in
  * priority order, a queued mission cancelled, a stuck-mission alert, a running one paused and resumed,
  * reports from the missions, health observations, and continue-as-new past a low event limit.
- * Returns the workflow id and the first run's id.
+ * Returns the workflow id, the first run's id and the last run's (which carried the state over).
  */
-async function towerScenario(client: Client): Promise<{ workflowId: string; runId: string }> {
-  await ensureTower(client, { maxConcurrentAgentTasks: 1, healthIntervalMs: 1_000, stuckAfterMs: 1_000, historyEventLimit: 200 });
+async function towerScenario(client: Client): Promise<{ workflowId: string; runId: string; lastRunId: string }> {
+  await ensureTower(client, { maxConcurrentAgentTasks: 1, healthIntervalMs: 1_000, stuckAfterMs: 1_000, historyEventLimit: 120 });
   const first = await getTower(client).describe();
   const mission = (name: string, latencyMs: number) =>
     parseMissionDocument({ mission: `replay-tower-${name}`, defaults: missionDefaults, maxConcurrentTasks: 1, tasks: ['t0', 't1'].map((taskId) => ({ taskId, goal: `Answer question ${taskId}`, model: { sim: { latencyMs } } })) });
@@ -129,8 +168,35 @@ async function towerScenario(client: Client): Promise<{ workflowId: string; runI
   await controlMission(client, running.missionId, 'pause');
   await controlMission(client, running.missionId, 'resume');
   await until(client, (s) => [running, urgent].every((m) => s.missions.some((e) => e.missionId === m.missionId && e.endedAt !== undefined)));
+  const last = await getTower(client).describe();
   await getTower(client).terminate('scenario recorded');
-  return { workflowId: first.workflowId, runId: first.runId };
+  return { workflowId: first.workflowId, runId: first.runId, lastRunId: last.runId };
+}
+
+/** A mission schedule's run: submitted through the tower, waiting for the mission's end. */
+const SCHEDULED_SCENARIOS: Record<string, object> = {
+  completed: { defaults: missionDefaults, tasks: [{ taskId: 'answer', goal: 'Answer the question of the day' }] },
+};
+
+/** Creates a paused schedule, triggers one run, records its history once it ends, deletes the schedule. */
+async function recordScheduledRun(client: Client, file: string, name: string, fields: object): Promise<string> {
+  const scheduleId = `replay-${name}`;
+  const schedule = await createMissionSchedule(client, { scheduleId, spec: { kind: 'every', everyMs: 3_600_000, text: '1h' }, mission: parseMissionDocument({ mission: `replay-scheduled-${name}`, ...fields }), priority: 3, paused: true });
+  try {
+    await schedule.trigger();
+    let runs = (await schedule.describe()).info.recentActions;
+    while (runs.length === 0) {
+      await new Promise((r) => setTimeout(r, 200));
+      runs = (await schedule.describe()).info.recentActions;
+    }
+    const handle = client.workflow.getHandle(runs[0].action.workflow.workflowId, runs[0].action.workflow.firstExecutionRunId);
+    const result = (await handle.result()) as { missionId: string; state: string };
+    const history = await handle.fetchHistory();
+    fs.writeFileSync(file, historyToJSON(history));
+    return `${result.missionId} ${result.state}, ${history.events?.length} events`;
+  } finally {
+    await schedule.delete();
+  }
 }
 
 async function main(): Promise<void> {
@@ -181,10 +247,20 @@ async function main(): Promise<void> {
     }
     const towerFile = path.join(outDir, 'tower-admission-and-steering.json');
     if (toRecord(towerFile)) {
-      const { workflowId, runId } = await towerScenario(client);
+      const { workflowId, runId, lastRunId } = await towerScenario(client);
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       fs.writeFileSync(towerFile, historyToJSON(history));
       console.log(`recorded tower admission-and-steering: ${history.events?.length} events in its first run`);
+      if (lastRunId !== runId) {
+        const carried = await client.workflow.getHandle(workflowId, lastRunId).fetchHistory();
+        fs.writeFileSync(path.join(outDir, 'tower-after-continue-as-new.json'), historyToJSON(carried));
+        console.log(`recorded tower after-continue-as-new: ${carried.events?.length} events in its last run`);
+      }
+    }
+    for (const [name, fields] of Object.entries(SCHEDULED_SCENARIOS)) {
+      const file = path.join(outDir, `scheduledMission-${name}.json`);
+      if (!toRecord(file)) continue;
+      console.log(`recorded scheduled mission ${name}: ${await recordScheduledRun(client, file, name, fields)}`);
     }
     await recordScalerHistories(client, scalingBackend, outDir);
   } finally {

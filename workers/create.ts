@@ -16,12 +16,16 @@ import { bundleFile, WorkflowBundleRole } from './paths';
 import { createPromptActivities } from '../activities/prompt';
 import { createMemoryActivities } from '../activities/memory';
 import { createAnalyticsActivities } from '../activities/analytics';
-import { createScalingActivities, ScalingActivities } from '../activities/scaling';
+import { createScalingActivities } from '../activities/scaling';
 import { createScalingEventActivities } from '../activities/scaling-events';
 import { ScalingEventStore } from '../src/scaling/events';
 import { selectBackend, WorkerBackend } from '../src/scaling/backend';
 import { createMissionActivities } from '../activities/mission';
-import { createTowerActivities, createTowerFigureActivities, TowerActivities } from '../activities/tower';
+import { createTowerActivities, createTowerFigureActivities } from '../activities/tower';
+import { createAlertActivities } from '../activities/alerts';
+import { AlertStore } from '../src/analytics/alerts';
+import { temporalMissionsSource } from '../src/missions/overview';
+import { createScheduleActivities } from '../activities/schedule';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -100,6 +104,8 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
   const store = FailureStore.open(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db'));
   // Scaling decisions live in their own file beside the analytics store (see src/scaling/events.ts).
   const scaling = ScalingEventStore.open(path.join(path.dirname(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db')), 'scaling.db'));
+  // The control tower's alerts, in their own file too (see src/analytics/alerts.ts).
+  const alerts = AlertStore.open(path.join(path.dirname(deps.analyticsFile ?? path.join(deps.config.home, 'analytics.db')), 'alerts.db'));
   // Retention: raw events, rollups and chain summaries past their age are compacted away hourly.
   const stopCompaction = store.scheduleCompaction({ onError: (err) => logger.error({ event: 'analytics.compactionFailed', err }, 'analytics compaction failed') });
   const closeStores = async () => {
@@ -107,9 +113,11 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
     memory.close();
     store.close();
     scaling.close();
+    alerts.close();
   };
   try {
-    const activities = { ...createMemoryActivities(memory), ...createAnalyticsActivities(store), ...createMissionActivities(store, memory), ...createScalingEventActivities(scaling), ...createTowerFigureActivities(store) };
+    // The control tower's alerts (recordAlerts) too: the nexus worker is every SQLite file's writer.
+    const activities = combineActivities(createMemoryActivities(memory), createAnalyticsActivities(store), createMissionActivities(store, memory), createScalingEventActivities(scaling), createTowerFigureActivities(store), createAlertActivities(alerts));
     if (deps.dashboard === false) return { role: 'nexus', worker: await Worker.create({ ...common(deps, 'nexus'), activities }), close: closeStores };
     // The dashboard first: if its port is taken, no Worker holds the connection yet.
     const { dashboard: options } = deps.config;
@@ -123,6 +131,8 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
       namespace: deps.namespace,
       healthSource: temporalHealthSource({ client, namespace: deps.namespace }),
       scalingEvents: scaling,
+      alerts,
+      missions: temporalMissionsSource({ client }),
     });
     const close = async () => {
       await dashboard.close();
@@ -143,30 +153,29 @@ export async function createNexusWorker(deps: WorkerDeps): Promise<ManagedWorker
   }
 }
 
+/**
+ * One worker's activities from several groups. A worker holds one function per activity name, so a
+ * name two groups share would silently serve one group's calls with the other's function: refused.
+ */
+export function combineActivities<T extends object[]>(...groups: T): UnionToIntersection<T[number]> {
+  const combined: Record<string, unknown> = {};
+  for (const group of groups) {
+    for (const [name, fn] of Object.entries(group)) {
+      if (name in combined) throw new Error(`activity name "${name}" is defined by two activity groups of one worker; rename one (workflows call activities by name)`);
+      combined[name] = fn;
+    }
+  }
+  return combined as UnionToIntersection<T[number]>;
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
+
 /** Control worker: orchestration workflows (workflows/control.ts), the scaler's activities (it owns the Docker socket) and the tower's view of Temporal. */
 export async function createControlWorker(deps: WorkerDeps): Promise<ManagedWorker> {
   const backend = deps.scalingBackend ?? (await selectBackend(deps.config));
   const client = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const scaling = createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config });
-  const tower = createTowerActivities({ client, namespace: deps.namespace });
-  const activities = { ...scaling, ...tower, observeSwarm: observeSwarmOfEither(scaling, tower) };
+  const activities = combineActivities(createScalingActivities({ backend, client, namespace: deps.namespace, config: deps.config }), createTowerActivities({ client, namespace: deps.namespace }), createScheduleActivities(client));
   return { role: 'control', worker: await Worker.create({ ...common(deps, 'control'), workflowBundle: workflowBundle(deps, 'control'), activities }), close: nothingToClose };
-}
-
-/**
- * The scaler and the tower both schedule an activity named `observeSwarm` on the control queue, and
- * a worker holds one function per name: spread one after the other, the tower's replaced the
- * scaler's and every scaler tick failed. Both names are in recorded (and possibly running)
- * histories, so neither workflow can rename its call without a versioned change; until one does,
- * the name serves both, told apart by their inputs (the scaler's names its swarm).
- */
-function observeSwarmOfEither(scaling: ScalingActivities, tower: TowerActivities) {
-  function observeSwarm(input: Parameters<ScalingActivities['observeSwarm']>[0]): ReturnType<ScalingActivities['observeSwarm']>;
-  function observeSwarm(input: Parameters<TowerActivities['observeSwarm']>[0]): ReturnType<TowerActivities['observeSwarm']>;
-  function observeSwarm(input: Parameters<ScalingActivities['observeSwarm']>[0] | Parameters<TowerActivities['observeSwarm']>[0]) {
-    return 'swarmId' in input ? scaling.observeSwarm(input) : tower.observeSwarm(input);
-  }
-  return observeSwarm;
 }
 
 export const WORKER_FACTORIES: Record<TaskQueueRole, (deps: WorkerDeps) => Promise<ManagedWorker>> = {

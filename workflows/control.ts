@@ -9,3 +9,5 @@ export { mission } from './mission/workflow';
 export { scaler } from './scaler/workflow';
 /** The always-on control tower: mission intake, admission across missions, swarm health. */
 export { controlTower } from './tower/workflow';
+/** One run of a mission schedule: submits the mission through the tower and waits for its end. */
+export { scheduledMission } from './scheduled-mission/workflow';

@@ -83,11 +83,14 @@ export class Ingest {
       if (this.insertEvent.run(eventParams(event)).changes === 1) fresh.push(event);
       else duplicates += 1;
     }
-    for (const delta of failureRollupDeltas(fresh)) this.upsertFailureRollup.run(delta);
-    const strategies = strategyDeltas(fresh);
+    // Hand-offs are decisions, not failures: kept as raw events (decision rates read them), out of
+    // the failure rollups and chains, so they change no failure count or resolution rate.
+    const failures = fresh.filter((event) => event.kind !== 'hand-off');
+    for (const delta of failureRollupDeltas(failures)) this.upsertFailureRollup.run(delta);
+    const strategies = strategyDeltas(failures);
     for (const delta of strategies.hourly) this.upsertStrategy.run(delta);
     for (const delta of strategies.totals) this.upsertStrategyTotal.run(delta);
-    this.foldChains(fresh);
+    this.foldChains(failures);
     return { recorded: fresh.length, duplicates, tooOld };
   }
 

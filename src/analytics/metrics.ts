@@ -51,6 +51,7 @@ const zeroKinds = (): Record<EventKind, number> => ({
   'workflow-failure': 0,
   resolved: 0,
   abandoned: 0,
+  'hand-off': 0,
 });
 
 const zeroCategories = (): Record<FailureCategory, number> => ({ 'model-transport': 0, 'model-output': 0, infrastructure: 0, logic: 0 });

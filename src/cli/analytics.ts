@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
@@ -7,6 +8,9 @@ import { AnalyticsReport, buildReport } from '../analytics/report';
 import { FailureStore } from '../analytics/store';
 import { loadConfig, temporalUiUrl } from '../config';
 import { startDashboard } from '../dashboard/server';
+import { AlertStore } from '../analytics/alerts';
+import { alertsView, AlertsView, missionsUnavailable } from '../dashboard/missions-view';
+import { MissionsSource, temporalMissionsSource } from '../missions/overview';
 import { DreamError, errorMessage } from '../errors';
 import { say } from './context';
 import { connectClient, TemporalTarget, temporalTarget } from '../temporal/connection';
@@ -36,6 +40,32 @@ const pad = (text: string, width: number) => text.padEnd(width);
 
 function bar(count: number, max: number, width = 24): string {
   return max === 0 ? '' : '█'.repeat(Math.max(count > 0 ? 1 : 0, Math.round((count / max) * width)));
+}
+
+/** The control tower's alert store beside the analytics database (`alerts.db`), read-only; absent when no nexus worker made one. */
+function openAlertStore(analyticsFile: string): AlertStore | undefined {
+  const file = path.join(path.dirname(analyticsFile), 'alerts.db');
+  return fs.existsSync(file) ? AlertStore.open(file, { readonly: true }) : undefined;
+}
+
+/** Active alerts and those cleared in the window, from the alert store beside `analyticsFile`. */
+export function readAlerts(analyticsFile: string, clearedSince: number): AlertsView {
+  const store = openAlertStore(analyticsFile);
+  try {
+    return alertsView(store, clearedSince);
+  } finally {
+    store?.close();
+  }
+}
+
+function renderAlerts(lines: string[], alerts: AlertsView): void {
+  lines.push('', 'Swarm alerts (control tower; active, then cleared in the window)');
+  if (!alerts.stored) lines.push('  (no alerts.db beside the database: the nexus worker creates it)');
+  else if (alerts.active.length + alerts.cleared.length === 0) lines.push('  (none)');
+  for (const a of [...alerts.active, ...alerts.cleared]) {
+    const state = a.clearedAt === undefined ? a.severity : `cleared ${new Date(a.clearedAt).toISOString()}`;
+    lines.push(`  ${new Date(a.raisedAt).toISOString()}  ${pad(state, 34)}${pad(a.kind, 23)}${pad(a.subject, 24)}${a.message}`);
+  }
 }
 
 /** Tokens by mission for `report --temporal`: what Temporal said, or why it said nothing. */
@@ -74,7 +104,7 @@ function renderMissionTokens(lines: string[], tokens: MissionTokensReport): void
 }
 
 /** The terminal form of the report: the figures of the dashboard, one block each. */
-export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: string, tokens?: MissionTokensReport): string {
+export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: string, tokens?: MissionTokensReport, alerts?: AlertsView): string {
   const { summary: s, resolution: r } = report;
   const lines: string[] = [];
   const add = (label: string, value: string) => lines.push(`  ${pad(label, 20)}${value}`);
@@ -119,6 +149,7 @@ export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: 
     lines.push(`  ${new Date(f.at).toISOString()}  ${pad(f.failureClass ?? 'unknown', 18)}${pad(f.role, 12)}step ${f.step + 1} · attempt ${f.attempt}  ${pad(f.resolution ?? 'open', 10)}${message}`);
     lines.push(`    ${f.url}`);
   }
+  if (alerts) renderAlerts(lines, alerts);
   if (tokens) renderMissionTokens(lines, tokens);
   return lines.join('\n');
 }
@@ -127,8 +158,9 @@ export function renderReport(report: AnalyticsReport, windowMs: number, dbFile: 
  * A health source that connects to Temporal on first use (the dashboard starts without it) and
  * connects again later if that fails; `close` closes the connection it made.
  */
-function lazyTemporalSource(target: TemporalTarget): { source: HealthSource; close(): Promise<void> } {
+function lazyTemporalSource(target: TemporalTarget): { source: HealthSource; missions: MissionsSource; close(): Promise<void> } {
   let client: Promise<Client> | undefined;
+  let missions: { of: Client; source: MissionsSource } | undefined;
   return {
     async source() {
       client ??= connectClient(target);
@@ -140,6 +172,18 @@ function lazyTemporalSource(target: TemporalTarget): { source: HealthSource; clo
         await failed?.then((c) => c.connection.close()).catch(() => undefined);
         throw err;
       }
+    },
+    async missions() {
+      let of: Client;
+      try {
+        of = await (client ??= connectClient(target));
+      } catch (err) {
+        client = undefined;
+        return { ...missionsUnavailable(Date.now()), message: `Temporal did not answer: ${errorMessage(err)}` };
+      }
+      // One source (and its cache) per connection.
+      if (missions?.of !== of) missions = { of, source: temporalMissionsSource({ client: of }) };
+      return missions.source();
     },
     async close() {
       await client?.then((c) => c.connection.close()).catch(() => undefined);
@@ -166,15 +210,16 @@ export function analyticsCommand(): Command {
       const file = analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db);
       const store = FailureStore.open(file, { readonly: true });
       let report: AnalyticsReport;
+      const now = Date.now();
       try {
-        const now = Date.now();
         report = buildReport(store, { since: now - windowMs, now, temporalUiUrl: temporalUiUrl(config), namespace: config.temporal.namespace });
       } finally {
         store.close();
       }
+      const alerts = readAlerts(file, now - windowMs);
       const address = options.temporal === true ? undefined : options.temporal;
       const tokens = options.temporal === undefined ? undefined : await missionTokensReport(temporalTarget(config, address));
-      say(options.json ? JSON.stringify(tokens ? { ...report, missionTokens: tokens } : report, null, 2) : renderReport(report, windowMs, file, tokens));
+      say(options.json ? JSON.stringify({ ...report, alerts, ...(tokens ? { missionTokens: tokens } : {}) }, null, 2) : renderReport(report, windowMs, file, tokens, alerts));
     });
 
   analytics
@@ -185,7 +230,9 @@ export function analyticsCommand(): Command {
     .option('--token <token>', 'token required by the API (Authorization: Bearer or ?token=)')
     .action(async (options: { host: string; port: number; token?: string }, command: Command) => {
       const config = loadConfig();
-      const store = FailureStore.open(analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db), { readonly: true });
+      const dbFile = analyticsDbFile(command.optsWithGlobals<{ db?: string }>().db);
+      const store = FailureStore.open(dbFile, { readonly: true });
+      const alerts = openAlertStore(dbFile);
       const temporal = lazyTemporalSource(temporalTarget(config));
       const dashboard = await startDashboard({
         store,
@@ -195,8 +242,11 @@ export function analyticsCommand(): Command {
         temporalUiUrl: temporalUiUrl(config),
         namespace: config.temporal.namespace,
         healthSource: temporal.source,
+        missions: temporal.missions,
+        alerts,
       }).catch((err: unknown) => {
         store.close();
+        alerts?.close();
         throw err;
       });
       say(`failure analytics dashboard at ${dashboard.url}${options.token ? '/?token=<token>' : ''} (Ctrl-C stops it)`);
@@ -207,6 +257,7 @@ export function analyticsCommand(): Command {
       await dashboard.close();
       await temporal.close();
       store.close();
+      alerts?.close();
     });
 
   return analytics;

@@ -16,3 +16,13 @@ export async function clientFromEnv(): Promise<{ client: Client; config: DreamCo
 export function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
+
+/** Runs a client command: connects from the environment, and closes the connection however it ends. */
+export async function withClient<T>(run: (client: Client, config: DreamConfig) => Promise<T>): Promise<T> {
+  const { client, config } = await clientFromEnv();
+  try {
+    return await run(client, config);
+  } finally {
+    await client.connection.close();
+  }
+}

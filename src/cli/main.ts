@@ -13,13 +13,14 @@ import { replayCommand } from './replay';
 import { deployCommand } from './deploy';
 import { swarmCommand } from './swarm';
 import { towerCommand } from './tower';
+import { scheduleCommand } from './schedule';
 
 function program(): Command {
   const root = new Command('dreamos')
     .description('Dream.OS Swarm: durable swarms of LLM agents on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), missionCommand(), swarmCommand(), towerCommand()]) {
+  for (const command of [upCommand(), submitCommand(), statusCommand(), historyCommand(), ...controlCommands(), workerCommand(), analyticsCommand(), memoryCommand(), setupCommand(), replayCommand(), deployCommand(), missionCommand(), swarmCommand(), towerCommand(), scheduleCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

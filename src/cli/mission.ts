@@ -7,8 +7,8 @@ import type { MissionAction } from '../contracts/tower';
 import { MissionInput, PERSON_DECISIONS, PersonDecision } from '../contracts/mission-spec';
 import { getMission, listMissions, MissionHandle, missionGraph, sendDecision, startMission, watchMission } from '../missions/mission-client';
 import { controlMission, queuedMissions, submitThroughTower, towerRunning, towerState } from '../missions/tower-client';
-import { graphTree, writeMissionReport } from '../missions/report';
-import { clientFromEnv, say } from './context';
+import { adviceText, graphTree, writeMissionReport } from '../missions/report';
+import { say, withClient } from './context';
 import { notFound } from './inspect';
 
 /** Where mission reports go: `<home>/reports/` (DREAMOS_HOME, default .dreamos). */
@@ -26,7 +26,7 @@ export function printMissionResult(result: MissionResult, uiUrl?: string, namesp
       say(`✘ ${workflowId}: ${task.state}${task.reason ? ` — ${task.reason}` : ''}`);
     }
   }
-  for (const d of result.decisions) say(`  decision ${d.taskId}#${d.index}: ${d.kind}${d.byPerson ? ' (person)' : ''} for ${d.cause} — ${d.reason}${d.outcome ? ` → ${d.outcome}` : ''}`);
+  for (const d of result.decisions) say(`  decision ${d.taskId}#${d.index}: ${d.kind}${d.byPerson ? ' (person)' : ''} for ${d.cause} — ${d.reason}${d.advice ? ` [model advice: ${adviceText(d)}]` : ''}${d.outcome ? ` → ${d.outcome}` : ''}`);
   say(`mission ${result.missionId}: ${result.status} · tokens ${result.tokens} · ${(result.durationMs / 1000).toFixed(1)} s`);
   if (uiUrl) say(`  ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(missionWorkflowId(result.missionId))}`);
   return result.status === 'completed';
@@ -38,7 +38,7 @@ export function printMissionResult(result: MissionResult, uiUrl?: string, namesp
  */
 async function steerMission(client: Client, missionId: string, action: MissionAction): Promise<string> {
   if (await towerRunning(client)) {
-    const known = (await towerState(client)).missions.find((m) => m.missionId === missionId && m.endedAt === undefined);
+    const known = (await towerState(client)).missions.find((m) => m.missionId === missionId);
     if (known) {
       const after = await controlMission(client, missionId, action);
       return `${action} of mission ${missionId} done through the control tower: now ${after.state}${after.held && after.state === 'queued' ? ' (held in the queue)' : ''}`;
@@ -98,15 +98,6 @@ function decisionOf(value: string): PersonDecision {
   throw new DreamError('MISSION_DECISION_INVALID', `Unknown decision "${value}".`, `Use one of: ${PERSON_DECISIONS.join(', ')}.`);
 }
 
-async function withClient(run: (client: Client, home: string) => Promise<void>): Promise<void> {
-  const { client, config } = await clientFromEnv();
-  try {
-    await run(client, config.home);
-  } finally {
-    await client.connection.close();
-  }
-}
-
 export function missionCommand(): Command {
   const mission = new Command('mission').description('Missions: their graph, a person\'s decisions, reports');
   mission
@@ -159,7 +150,7 @@ export function missionCommand(): Command {
     .description('Wait for a mission to end and write its report (JSON and markdown) under <home>/reports')
     .argument('<missionId>')
     .action((missionId: string) =>
-      withClient(async (client, home) => {
+      withClient(async (client, { home }) => {
         const handle = getMission(client, missionId);
         await handle.describe().catch((err) => notFound(missionWorkflowId(missionId), err));
         const files = writeMissionReport(await handle.result(), reportsDir(home));

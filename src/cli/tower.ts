@@ -5,7 +5,7 @@ import { DreamError } from '../errors';
 import { TOWER_WORKFLOW_ID, TowerLimitsDraft, TowerState } from '../contracts/tower';
 import { ensureTower, getTower, towerRunning, towerState } from '../missions/tower-client';
 import { setTowerLimitsUpdate } from '../contracts/tower';
-import { clientFromEnv, say } from './context';
+import { say, withClient } from './context';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -61,15 +61,6 @@ export function describeTower(state: TowerState, now = Date.now()): string[] {
   return lines;
 }
 
-async function withClient(run: (client: Client) => Promise<void>): Promise<void> {
-  const { client } = await clientFromEnv();
-  try {
-    await run(client);
-  } finally {
-    await client.connection.close();
-  }
-}
-
 async function requireTower(client: Client): Promise<void> {
   if (!(await towerRunning(client))) throw new DreamError('TOWER_NOT_RUNNING', `No control tower runs in this namespace (workflow ${TOWER_WORKFLOW_ID}).`, 'Start it with `dreamos tower start` (`dreamos up` starts it too).');
 }
@@ -82,8 +73,9 @@ export function towerCommand(): Command {
       .description('Start the control tower, or attach to the running one (update-with-start); limits apply to a new tower only'),
   ).action((options) =>
     withClient(async (client) => {
+      const wasRunning = await towerRunning(client);
       const state = await ensureTower(client, limitsOf(options));
-      say(state.run === 1 && state.missions.length === 0 ? 'control tower running' : 'control tower already running: attached');
+      say(wasRunning ? 'control tower already running: attached (its limits stay; change them with `dreamos tower limits`)' : 'control tower running');
       for (const line of describeTower(state)) say(line);
     }),
   );

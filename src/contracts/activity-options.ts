@@ -29,3 +29,11 @@ export const NEXUS_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [INVALID_MEMORY_REQUEST, INVALID_ANALYTICS_INPUT] },
 };
+
+/**
+ * The supervisor model's advice call: one retry only, since a mission waits on it and ignores
+ * advice that does not come (the policy decides alone).
+ */
+export function adviceCallOptions(timeoutMs: number): ActivityOptions {
+  return { taskQueue: TASK_QUEUES.agents, startToCloseTimeout: timeoutMs, heartbeatTimeout: Math.min(timeoutMs, 10_000), retry: { ...MODEL_CALL_RETRY, maximumAttempts: 2 } };
+}

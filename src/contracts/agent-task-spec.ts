@@ -132,6 +132,8 @@ const SCHEMAS = {
   missionFile: missionFileSchema,
   /** The `sim` model's fault rates (also the DREAMOS_SIM_FAULTS variable). */
   simFaults: simOptionsSchema.shape.faults.unwrap(),
+  /** The `sim` model's settings of one task (or of the mission's supervisor model). */
+  simOptions: simOptionsSchema,
 };
 
 /** The schemas of task files, mission files and the agent task's input. */

@@ -130,7 +130,8 @@ export interface PromptInput {
   step: number;
   /** Attempt of this step at the workflow level (reasks count; activity retries do not). */
   attempt: number;
-  purpose: 'first' | 'reask' | 'after-rollback' | 'decompose';
+  /** `advice`: the mission supervisor asking its model (not an agent task's step). */
+  purpose: 'first' | 'reask' | 'after-rollback' | 'decompose' | 'advice';
   /** The repair strategy of this attempt and what it changed: the hints a retried attempt keeps. */
   strategy?: string;
   healNote?: string;

@@ -14,6 +14,9 @@ export const EVENT_KINDS = [
   'workflow-failure',
   'resolved',
   'abandoned',
+  // A mission supervisor's hand-off (a follow-up task an agent's output named): a decision, not a
+  // failure, so the store keeps it out of failure chains and rollups (src/analytics/ingest.ts).
+  'hand-off',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -37,3 +37,6 @@ export const MODEL_FAILURE_TYPES: Readonly<Record<ModelErrorKind, string>> = {
 export const NON_RETRYABLE_MODEL_FAILURES: readonly string[] = (Object.keys(MODEL_FAILURE_TYPES) as ModelErrorKind[])
   .filter((kind) => !RETRYABLE_MODEL_ERRORS.has(kind))
   .map((kind) => MODEL_FAILURE_TYPES[kind]);
+
+/** Swarm alerts the alert store refuses (a malformed alert, a clear before its raise). Non-retryable. */
+export const INVALID_ALERTS = 'InvalidAlerts';

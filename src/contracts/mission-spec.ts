@@ -8,9 +8,12 @@ import { AgentTaskSpec, taskSchemas } from './agent-task-spec';
 
 const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'use 1-80 letters, digits, dots, dashes or underscores');
 
-/** What the supervisor decides for an escalated task. */
-export const DECISION_KINDS = ['reassign', 'split', 'retry-later', 'ask-person', 'abandon'] as const;
+/** What the supervisor decides: for an escalated task, or (`hand-off`) for a follow-up a completed task's output names. */
+export const DECISION_KINDS = ['reassign', 'split', 'retry-later', 'ask-person', 'abandon', 'hand-off'] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
+/** What the supervisor model may advise (a person is asked by the policy, never by the model). */
+export const ADVICE_KINDS = ['reassign', 'split', 'retry-later', 'abandon'] as const;
+export type AdviceKind = (typeof ADVICE_KINDS)[number];
 /** What a person may answer (`dreamos mission decide`). */
 export const PERSON_DECISIONS = ['reassign', 'split', 'retry', 'abandon'] as const;
 export type PersonDecision = (typeof PERSON_DECISIONS)[number];
@@ -23,6 +26,21 @@ const assignmentSchema = z
     promptTemplate: z.string().min(1).max(2000).optional(),
   })
   .refine((a) => a.role !== undefined || a.model !== undefined || a.promptTemplate !== undefined, 'give a role, a model or a promptTemplate');
+
+/**
+ * The supervisor model: asked for advice on each decision the policy leaves open (no hard limit
+ * reached, no person asked first, no transient cause to retry). Its answer is schema-validated and
+ * the policy may override it; absent, no model is consulted.
+ */
+const advisorSchema = z.strictObject({
+  /** Model to ask; default: the escalated task's model. */
+  model: z.string().min(1).optional(),
+  temperature: z.number().min(0).max(2).default(0),
+  /** Time one advice call may take, ms; a call that fails (after one retry) is ignored and recorded. */
+  timeoutMs: z.number().int().min(1000).max(600_000).default(60_000),
+  /** `sim` provider settings of the advice call (faults, rules, latency), as a task's `model.sim`. */
+  sim: taskSchemas().simOptions.optional(),
+});
 
 const supervisionFields = {
   /** Other assignments a reassignment may use, in order of preference. */
@@ -43,23 +61,28 @@ const supervisionFields = {
   defaultDecision: z.enum(PERSON_DECISIONS).default('abandon'),
   /** A child that has not finished after this long is cancelled and handled like an escalation, ms. */
   childDeadlineMs: z.number().int().min(1000).max(30 * 86_400_000).default(3_600_000),
+  advisor: advisorSchema.optional(),
 };
 const supervisionSchema = z.strictObject(supervisionFields);
 
 export type Supervision = z.infer<typeof supervisionSchema>;
 export type Assignment = z.infer<typeof assignmentSchema>;
+export type Advisor = z.infer<typeof advisorSchema>;
 
 /** A task of a mission: the agent task, what it waits for, and its own supervision settings. */
 export interface MissionTask {
   spec: AgentTaskSpec;
   dependsOn: string[];
   supervision: Supervision;
+  /** Roles the task may hand a follow-up to (its prompt offers a `handoff` field); absent: none. */
+  handoffTo?: string[];
 }
 
 const missionTaskSchema = z.strictObject({
   spec: taskSchemas().agentTaskSpec,
   dependsOn: z.array(identifier).max(100).default([]),
   supervision: supervisionSchema,
+  handoffTo: z.array(z.string().min(1).max(40)).min(1).max(5).optional(),
 });
 
 const missionInputSchema = z.strictObject({
@@ -74,6 +97,8 @@ const missionInputSchema = z.strictObject({
   maxTokens: z.number().int().min(100).default(5_000_000),
   /** Workflow id of the control tower that admitted it: the mission reports its progress there by signal. */
   reportTo: z.string().min(1).max(200).optional(),
+  /** Hand-offs (follow-up tasks named by agents' outputs) the mission starts; more are refused. */
+  maxHandoffs: z.number().int().min(0).max(100).default(10),
 });
 
 /** The mission workflow's input, validated and defaulted. */

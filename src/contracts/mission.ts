@@ -23,6 +23,22 @@ export interface PendingQuestion {
   deadline: number;
 }
 
+/** What the supervisor model advised for a decision, and what the policy made of it. */
+export interface AdviceRecord {
+  /**
+   * `followed`: the decision is the advised kind; `overridden`: the policy decided otherwise (why in
+   * `note`); `invalid`: the answer failed the advice schema; `failed`: the model call failed.
+   */
+  verdict: 'followed' | 'overridden' | 'invalid' | 'failed';
+  /** The advised decision and the model's reason (valid answers only). */
+  kind?: string;
+  reason?: string;
+  /** Why the advice was overridden or adjusted, the validation error, or the call's failure. */
+  note?: string;
+  /** Tokens the advice call spent (counted in the mission's budget). */
+  tokens: number;
+}
+
 /** One decision of the supervisor, with its inputs and (once known) its outcome. */
 export interface DecisionRecord {
   taskId: string;
@@ -38,8 +54,11 @@ export interface DecisionRecord {
   at: number;
   /** For reassign: the new role/model; for split: the parts; for retry-later: the delay. */
   detail?: string;
-  outcome?: 'resolved' | 'failed-again' | 'abandoned' | 'pending';
+  /** `refused`: a hand-off beyond the mission's limits (why in `reason`), not started. */
+  outcome?: 'resolved' | 'failed-again' | 'abandoned' | 'pending' | 'refused';
   byPerson?: boolean;
+  /** Set when the supervisor model was consulted (`supervision.advisor`). */
+  advice?: AdviceRecord;
 }
 
 export interface MissionTaskView {
@@ -49,6 +68,8 @@ export interface MissionTaskView {
   dependsOn: string[];
   /** Set for a part or the merge step of a split. */
   parent?: string;
+  /** Set for a task a completed task's output handed off: that task's id. */
+  handoffFrom?: string;
   /** Child runs started for this task (a reassignment or retry is a new run). */
   attempts: number;
   workflowIds: string[];
@@ -81,7 +102,7 @@ export type MissionStatus = 'completed' | 'partial' | 'cancelled';
 export interface MissionResult {
   missionId: string;
   status: MissionStatus;
-  /** Validated outputs of each completed task of the mission file (a split task: its merge step's). */
+  /** Validated outputs of each completed task of the mission file and each hand-off (a split task: its merge step's). */
   outputs: Record<string, unknown[]>;
   tasks: MissionTaskView[];
   decisions: DecisionRecord[];

@@ -6,6 +6,9 @@ import type { FailureStore, ResolutionReport } from '../analytics/store';
 import { FAILURE_CLASSES, FailureClass } from '../contracts/failure-taxonomy';
 import { DreamError, isDreamError } from '../errors';
 import type { ScalingEventStore } from '../scaling/events';
+import type { AlertStore } from '../analytics/alerts';
+import type { MissionsSource } from '../missions/overview';
+import { alertsView, missionsPageView, missionsUnavailable } from './missions-view';
 
 export interface ApiContext {
   store: FailureStore;
@@ -17,6 +20,10 @@ export interface ApiContext {
   defaultWindowMs: number;
   /** Scaling decisions; absent: `/api/scaling` answers an empty list. */
   scaling?: ScalingEventStore;
+  /** The control tower's alerts; absent: `/api/alerts` answers `stored: false`. */
+  alerts?: AlertStore;
+  /** Missions from Temporal; absent: `/api/missions` says the dashboard has no Temporal client. */
+  missions?: MissionsSource;
 }
 
 export type ApiHandler = (params: URLSearchParams, now: number) => Promise<unknown> | unknown;
@@ -97,6 +104,11 @@ export function dashboardSnapshot(ctx: ApiContext, since: number, now: number): 
   };
 }
 
+/** The missions view: from the source (cached there), with Web UI links and decide commands. */
+export async function missionsSnapshot(ctx: ApiContext, now: number) {
+  return missionsPageView(ctx, ctx.missions ? await ctx.missions() : missionsUnavailable(now));
+}
+
 /** The JSON API: path → handler. Every handler reads the store (and Temporal for health) only. */
 export function apiRoutes(ctx: ApiContext): Map<string, ApiHandler> {
   const since = (params: URLSearchParams, now: number) => parseSince(params.get('since'), now, ctx.defaultWindowMs);
@@ -141,6 +153,8 @@ export function apiRoutes(ctx: ApiContext): Map<string, ApiHandler> {
         }),
     ],
     ['/api/health', (_params, now) => ctx.health.check(now)],
+    ['/api/alerts', (params, now) => alertsView(ctx.alerts, since(params, now))],
+    ['/api/missions', (_params, now) => missionsSnapshot(ctx, now)],
     ['/api/scaling', (params, now) => ctx.scaling?.list({ since: since(params, now), swarmId: optional(params.get('swarm')), limit: parseLimit(params.get('limit'), 2_000, 10_000) }) ?? []],
   ]);
 }

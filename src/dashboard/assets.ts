@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DreamError } from '../errors';
 import { CLIENT_JS } from './static/client';
+import { MISSIONS_JS } from './static/missions';
 import { PAGE_HTML } from './static/page';
 import { STYLE_CSS } from './static/style';
 
@@ -33,6 +34,7 @@ export function loadAssets(): Map<string, Asset> {
   return new Map<string, Asset>([
     ['/', { body: Buffer.from(PAGE_HTML), contentType: 'text/html; charset=utf-8' }],
     ['/dashboard.js', { body: Buffer.from(CLIENT_JS), contentType: 'text/javascript; charset=utf-8' }],
+    ['/missions.js', { body: Buffer.from(MISSIONS_JS), contentType: 'text/javascript; charset=utf-8' }],
     ['/dashboard.css', { body: Buffer.from(STYLE_CSS), contentType: 'text/css; charset=utf-8' }],
     ['/vendor/chart.umd.js', { body: fs.readFileSync(chartJsFile()), contentType: 'text/javascript; charset=utf-8' }],
   ]);

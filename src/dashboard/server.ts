@@ -4,9 +4,12 @@ import { HealthSource, SwarmHealthProbe } from '../analytics/health';
 import { HOUR_MS } from '../analytics/metrics';
 import type { FailureStore } from '../analytics/store';
 import type { ScalingEventStore } from '../scaling/events';
+import type { AlertStore } from '../analytics/alerts';
+import type { MissionsSource } from '../missions/overview';
+import { alertsView } from './missions-view';
 import { DreamError, errorMessage, isDreamError } from '../errors';
 import { logger } from '../logger';
-import { ApiContext, apiRoutes, dashboardSnapshot, parseSince } from './api';
+import { ApiContext, apiRoutes, dashboardSnapshot, missionsSnapshot, parseSince } from './api';
 import { loadAssets } from './assets';
 import { hostName, isLoopback, requestToken, tokenMatches } from './auth';
 import { EventStreams, StreamClient } from './sse';
@@ -28,6 +31,10 @@ export interface DashboardOptions {
   healthSource?: HealthSource;
   /** Scaling decisions (the nexus worker's scaling.db), for the workers-against-backlog chart. */
   scalingEvents?: ScalingEventStore;
+  /** The control tower's alerts (the nexus worker's alerts.db), for the alerts panel. */
+  alerts?: AlertStore;
+  /** Missions from Temporal (e.g. `temporalMissionsSource`), for the missions view; pushed with health. */
+  missions?: MissionsSource;
   /** Window shown when a request names none. Default 24 hours. */
   defaultWindowMs?: number;
   /** How often the store file is checked for writes by other processes. Default 2 s. */
@@ -82,7 +89,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const assets = loadAssets();
   const health = new SwarmHealthProbe({ store, source: options.healthSource });
   const defaultWindowMs = options.defaultWindowMs ?? 24 * HOUR_MS;
-  const ctx: ApiContext = { store, health, temporalUiUrl: options.temporalUiUrl ?? 'http://localhost:8233', namespace: options.namespace ?? 'default', defaultWindowMs, scaling: options.scalingEvents };
+  const ctx: ApiContext = { store, health, temporalUiUrl: options.temporalUiUrl ?? 'http://localhost:8233', namespace: options.namespace ?? 'default', defaultWindowMs, scaling: options.scalingEvents, alerts: options.alerts, missions: options.missions };
   const routes = apiRoutes(ctx);
   const streams = new EventStreams();
 
@@ -111,6 +118,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       .catch((err) => logger.warn({ event: 'dashboard.health-failed', err: errorMessage(err) }, 'could not push swarm health'));
   };
 
+  const alertsFor = (client: StreamClient) => alertsView(options.alerts, parseSince(client.since, Date.now(), defaultWindowMs));
+  const pushAlerts = () => streams.each((client) => streams.send(client, 'alerts', alertsFor(client)));
+  const pushMissions = () => {
+    if (streams.size === 0) return;
+    missionsSnapshot(ctx, Date.now())
+      .then((value) => streams.each((client) => streams.send(client, 'missions', value)))
+      .catch((err) => logger.warn({ event: 'dashboard.missions-failed', err: errorMessage(err) }, 'could not push the missions view'));
+  };
+
   let pending: NodeJS.Timeout | undefined;
   const schedulePush = () => {
     if (pending || streams.size === 0) return;
@@ -122,13 +138,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     }, options.pushEveryMs ?? 250);
   };
   const unsubscribe = store.onRecorded(schedulePush);
+  const unsubscribeAlerts = options.alerts?.onRecorded(pushAlerts) ?? (() => false);
   let seenVersion = store.dataVersion();
+  let seenAlerts = options.alerts?.dataVersion();
   const poll = setInterval(() => {
     const version = store.dataVersion();
     if (version !== seenVersion) schedulePush();
     seenVersion = version;
+    // Alerts written by another process (a dashboard reading the nexus worker's file).
+    const alertsVersion = options.alerts?.dataVersion();
+    if (alertsVersion !== seenAlerts) pushAlerts();
+    seenAlerts = alertsVersion;
   }, options.pollMs ?? 2_000);
-  const healthTimer = setInterval(pushHealth, options.healthEveryMs ?? 5_000);
+  const healthTimer = setInterval(() => {
+    pushHealth();
+    pushMissions();
+  }, options.healthEveryMs ?? 5_000);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
@@ -148,7 +173,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       parseSince(since, Date.now(), defaultWindowMs);
       const client = streams.open(res, since, SECURITY_HEADERS);
       streams.send(client, 'dashboard', snapshotFor(client));
+      streams.send(client, 'alerts', alertsFor(client));
       streams.send(client, 'health', await health.check());
+      // Missions come from Temporal and may take a while: they follow without holding the stream.
+      missionsSnapshot(ctx, Date.now())
+        .then((value) => streams.send(client, 'missions', value))
+        .catch((err) => logger.warn({ event: 'dashboard.missions-failed', err: errorMessage(err) }, 'could not send the missions view'));
       return;
     }
     const route = routes.get(url.pathname);
@@ -180,6 +210,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     clearInterval(poll);
     clearInterval(healthTimer);
     unsubscribe();
+    unsubscribeAlerts();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
@@ -188,6 +219,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     url: `http://${shownHost}:${port}`,
     async close() {
       unsubscribe();
+      unsubscribeAlerts();
       clearInterval(poll);
       clearInterval(healthTimer);
       if (pending) clearTimeout(pending);

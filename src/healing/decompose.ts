@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { outputSchema, OutputSchemaName } from './output-schemas';
+import { answerFields, outputSchema, OutputSchemaName } from './output-schemas';
 import { stepMessages, StepPromptInput } from './prompt';
 import type { RepairPlan, SubStep } from './strategies';
 import { parseAndCheck, Validation, validateOutput } from './validate';
 
 /** The top-level fields of an output schema, in schema order. */
 export function outputFields(schema: OutputSchemaName): string[] {
-  return Object.keys(outputSchema(schema).shape);
+  return answerFields(schema);
 }
 
 /** Decomposing needs at least two fields: one sub-step for one field is the step itself. */

@@ -9,7 +9,8 @@ import { z } from 'zod';
  */
 const confidence = z.number().min(0).max(1);
 
-const OUTPUT_SCHEMAS = {
+/** What an answer's schema shows the model and what decomposing builds field by field (no hand-off). */
+const ANSWER_SCHEMAS = {
   research: z.object({
     findings: z.array(z.object({ claim: z.string().min(3), evidence: z.string().min(3), confidence })).min(1).max(8),
     openQuestions: z.array(z.string()).max(8),
@@ -41,6 +42,24 @@ const OUTPUT_SCHEMAS = {
   }),
 } as const;
 
+/**
+ * A follow-up the agent names for another role; in a mission the supervisor turns it into a new
+ * task (workflows/mission/handoff.ts). Every output schema accepts it, optional: the model is told
+ * about it only when its task offers hand-offs (`handoffTo` in a mission file), so the schema text
+ * of a step prompt leaves it out.
+ */
+export const HANDOFF_FIELD = 'handoff';
+const handoff = z.object({ role: z.string().trim().min(1).max(40), goal: z.string().trim().min(3).max(1000) }).optional();
+
+const OUTPUT_SCHEMAS = {
+  research: ANSWER_SCHEMAS.research.extend({ handoff }),
+  analysis: ANSWER_SCHEMAS.analysis.extend({ handoff }),
+  strategy: ANSWER_SCHEMAS.strategy.extend({ handoff }),
+  critique: ANSWER_SCHEMAS.critique.extend({ handoff }),
+  plan: ANSWER_SCHEMAS.plan.extend({ handoff }),
+  answer: ANSWER_SCHEMAS.answer.extend({ handoff }),
+} as const;
+
 export type OutputSchemaName = keyof typeof OUTPUT_SCHEMAS;
 /** The value a valid answer of schema `K` parses to. */
 export type OutputOf<K extends OutputSchemaName> = z.infer<(typeof OUTPUT_SCHEMAS)[K]>;
@@ -56,12 +75,17 @@ export function outputSchema<K extends OutputSchemaName>(name: K): (typeof OUTPU
 
 const descriptions = new Map<OutputSchemaName, string>();
 
-/** The JSON Schema text given to the model, so it knows the expected shape. Computed once per schema. */
+/** The JSON Schema text given to the model, so it knows the expected shape (without the hand-off). Computed once per schema. */
 export function describeOutputSchema(name: OutputSchemaName): string {
   let text = descriptions.get(name);
   if (text === undefined) {
-    text = JSON.stringify(z.toJSONSchema(OUTPUT_SCHEMAS[name]));
+    text = JSON.stringify(z.toJSONSchema(ANSWER_SCHEMAS[name]));
     descriptions.set(name, text);
   }
   return text;
+}
+
+/** The fields of an answer, in schema order: what decomposing asks for one by one (the hand-off is not one). */
+export function answerFields(name: OutputSchemaName): string[] {
+  return Object.keys(ANSWER_SCHEMAS[name].shape);
 }

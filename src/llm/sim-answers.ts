@@ -77,3 +77,19 @@ export function simSchemaViolation(taskType: string, rng: Rng, topic: string): u
   broken.note = `draft about ${topic}`;
   return broken;
 }
+
+/** The marker of a step prompt whose task may hand off (the mission's offer, workflows/mission/handoff.ts). */
+const HANDOFF_OFFER = /Hand-off: .*\{"role": <one of: ([^>]+)>/;
+
+/**
+ * A follow-up for another role, the way a model takes up the offer: only when the prompt offers
+ * hand-offs and the goal asks for a follow-up, to the first role offered. Draws nothing from the
+ * answer's random stream, so an answer without it is unchanged.
+ */
+export function simHandoff(prompt: string, topic: string): { role: string; goal: string } | undefined {
+  const offer = HANDOFF_OFFER.exec(prompt);
+  const goal = /Goal:\s*(.+)/.exec(prompt)?.[1] ?? '';
+  if (!offer || !/follow[- ]up/i.test(goal)) return undefined;
+  const role = offer[1].split(',')[0].trim();
+  return role ? { role, goal: `Follow up on ${topic}: take the previous agent's output further as the ${role}.` } : undefined;
+}

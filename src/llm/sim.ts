@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ModelError } from './errors';
 import { estimateTokens, ModelProvider, ModelRequest, ModelResponse, SimFaultRates, SimOptions, SimOutputFault, SimTransportFault } from './provider';
-import { Rng, simAnswer, simSchemaViolation } from './sim-answers';
+import { Rng, simAnswer, simHandoff, simSchemaViolation } from './sim-answers';
+import { simAdvice, simAdviceViolation } from './sim-advice';
 
 const OUTPUT_FAULTS: ReadonlyArray<[SimOutputFault, keyof SimFaultRates]> = [
   ['malformed-json', 'malformedJson'],
@@ -84,20 +85,29 @@ export class SimModel {
     const transportFault = rule && !isOutputFault(rule.fault) ? rule.fault : pickByRate(this.random(), TRANSPORT_FAULTS, options.faults ?? {});
     const outputFault = rule && isOutputFault(rule.fault) ? rule.fault : pickByRate(rng(), OUTPUT_FAULTS, options.faults ?? {});
     const topic = topicOf(prompt);
-    return { transportFault, outputFault, text: render(request.taskType, outputFault, rng, topic) };
+    return { transportFault, outputFault, text: render(request.taskType, outputFault, rng, topic, prompt) };
   }
 }
 
-function render(taskType: string, fault: SimOutputFault | undefined, rng: Rng, topic: string): string {
+/** The task type of the mission supervisor's advice calls (workflows/mission/advice.ts). */
+const SUPERVISOR = 'supervisor';
+
+function render(taskType: string, fault: SimOutputFault | undefined, rng: Rng, topic: string, prompt: string): string {
+  const answer = () => {
+    if (taskType === SUPERVISOR) return simAdvice(prompt, rng);
+    const value = simAnswer(taskType, rng, topic) as Record<string, unknown>;
+    const handoff = simHandoff(prompt, topic);
+    return handoff ? { ...value, handoff } : value;
+  };
   switch (fault) {
     case 'empty-answer':
       return '';
     case 'schema-violation':
-      return JSON.stringify(simSchemaViolation(taskType, rng, topic));
+      return JSON.stringify(taskType === SUPERVISOR ? simAdviceViolation(rng) : simSchemaViolation(taskType, rng, topic));
     case 'malformed-json':
-      return malformed(JSON.stringify(simAnswer(taskType, rng, topic), null, 2), rng);
+      return malformed(JSON.stringify(answer(), null, 2), rng);
     default:
-      return JSON.stringify(simAnswer(taskType, rng, topic));
+      return JSON.stringify(answer());
   }
 }
 

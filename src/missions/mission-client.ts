@@ -58,12 +58,34 @@ export function describeGraph(graph: MissionGraph): string {
   return `${states} · decisions ${graph.decisions.length} · tokens ${graph.tokens}${asks}`;
 }
 
-/** Missions known to the server, newest first. */
-export async function listMissions(client: Client, limit = 50): Promise<Array<{ missionId: string; workflowId: string; status: string; startTime: Date; state?: string }>> {
-  const found = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowType = '${MISSION_WORKFLOW}'` })) {
+/** A mission run as visibility lists it. */
+export interface ListedMission {
+  missionId: string;
+  workflowId: string;
+  runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT. */
+  status: string;
+  startTime: Date;
+  closeTime?: Date;
+  /** The `DreamStatus` search attribute. */
+  state?: string;
+}
+
+/** Missions known to the server, newest first; `where` narrows the visibility query (e.g. `ExecutionStatus = 'Running'`). */
+export async function listMissions(client: Client, limit = 50, where?: string): Promise<ListedMission[]> {
+  const found: ListedMission[] = [];
+  const query = `WorkflowType = '${MISSION_WORKFLOW}'${where ? ` AND ${where}` : ''}`;
+  for await (const execution of client.workflow.list({ query })) {
     const state = execution.typedSearchAttributes.get(SA.status);
-    found.push({ missionId: execution.workflowId.replace(/^mission\./, ''), workflowId: execution.workflowId, status: execution.status.name, startTime: execution.startTime, ...(state ? { state } : {}) });
+    found.push({
+      missionId: execution.workflowId.replace(/^mission\./, ''),
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      status: execution.status.name,
+      startTime: execution.startTime,
+      ...(execution.closeTime ? { closeTime: execution.closeTime } : {}),
+      ...(state ? { state } : {}),
+    });
     if (found.length >= limit) break;
   }
   return found;

@@ -1,7 +1,7 @@
 /** A mission's graph as a tree and its result as JSON and markdown report files. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { MissionGraph, MissionResult, MissionTaskView } from '../contracts/mission';
+import type { DecisionRecord, MissionGraph, MissionResult, MissionTaskView } from '../contracts/mission';
 
 const MARK: Record<string, string> = { completed: '✔', abandoned: '✘', skipped: '⊘', running: '▶', asking: '?', deciding: '…', 'backing-off': '⏸', split: '⑃', waiting: '·' };
 
@@ -11,7 +11,7 @@ export function graphTree(graph: Pick<MissionGraph, 'missionId' | 'tasks' | 'dec
   const children = new Map<string, MissionTaskView[]>();
   for (const task of graph.tasks) if (task.parent) children.set(task.parent, [...(children.get(task.parent) ?? []), task]);
   const line = (task: MissionTaskView, indent: string) => {
-    const deps = task.dependsOn.length > 0 && !task.parent ? ` ← ${task.dependsOn.join(', ')}` : '';
+    const deps = task.handoffFrom ? ` · hand-off from ${task.handoffFrom}` : task.dependsOn.length > 0 && !task.parent ? ` ← ${task.dependsOn.join(', ')}` : '';
     const decisions = graph.decisions.filter((d) => d.taskId === task.taskId).map((d) => `${d.kind}${d.outcome ? `→${d.outcome}` : ''}`);
     lines.push(
       `${indent}${MARK[task.state] ?? '-'} ${task.taskId} [${task.role}] ${task.state} · runs ${task.attempts} · tokens ${task.tokens}${deps}` +
@@ -24,9 +24,16 @@ export function graphTree(graph: Pick<MissionGraph, 'missionId' | 'tasks' | 'dec
   return lines.join('\n');
 }
 
+/** The supervisor model's advice on a decision: `split followed`, `reassign overridden (no assignment left)`. */
+export function adviceText(decision: DecisionRecord): string {
+  const advice = decision.advice;
+  if (!advice) return '';
+  return `${advice.kind ? `${advice.kind} ` : ''}${advice.verdict}${advice.note ? ` (${advice.note})` : ''}`;
+}
+
 export function reportMarkdown(result: MissionResult): string {
   const rows = result.tasks.map((t) => `| ${t.taskId} | ${t.role} | ${t.state} | ${t.attempts} | ${t.decisions} | ${t.tokens} | ${t.reason ?? ''} |`);
-  const decisions = result.decisions.map((d) => `| ${d.taskId} | ${d.index} | ${d.kind}${d.byPerson ? ' (person)' : ''} | ${d.cause} | ${d.reason} | ${d.detail ?? ''} | ${d.outcome ?? ''} |`);
+  const decisions = result.decisions.map((d) => `| ${d.taskId} | ${d.index} | ${d.kind}${d.byPerson ? ' (person)' : ''} | ${d.cause} | ${d.reason} | ${d.detail ?? ''} | ${adviceText(d)} | ${d.outcome ?? ''} |`);
   return [
     `# Mission ${result.missionId}: ${result.status}`,
     '',
@@ -40,7 +47,7 @@ export function reportMarkdown(result: MissionResult): string {
     '',
     '## Decisions',
     '',
-    ...(decisions.length > 0 ? ['| task | # | decision | cause | reason | detail | outcome |', '|---|---|---|---|---|---|---|', ...decisions] : ['None.']),
+    ...(decisions.length > 0 ? ['| task | # | decision | cause | reason | detail | model advice | outcome |', '|---|---|---|---|---|---|---|---|', ...decisions] : ['None.']),
     '',
     '## Outputs',
     '',

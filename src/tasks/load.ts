@@ -56,8 +56,8 @@ export function parseTaskDocument(document: unknown, file = '<input>'): AgentTas
 }
 
 /** The fields a mission file adds to the task fields and the mission's own fields. */
-const MISSION_ONLY = ['maxConcurrentTasks', 'deadlineMs', 'maxTokens', 'supervision'] as const;
-const TASK_ONLY = ['dependsOn', 'supervision'] as const;
+const MISSION_ONLY = ['maxConcurrentTasks', 'deadlineMs', 'maxTokens', 'maxHandoffs', 'supervision'] as const;
+const TASK_ONLY = ['dependsOn', 'supervision', 'handoffTo'] as const;
 
 function without(object: Json, keys: readonly string[]): Json {
   return Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key)));
@@ -81,7 +81,7 @@ export function parseMissionDocument(document: unknown, file = '<input>'): Missi
     const raw = isObject(rawTasks[index]) ? (rawTasks[index] as Json) : {};
     const supervision = parseSupervision(missionFields.supervision, raw.supervision);
     if (!supervision.ok) throw invalid(file, listIssues(file, supervision.issues.map((i) => ({ ...i, path: isMission ? `tasks[${index}].${i.path}` : i.path }))));
-    return { spec, dependsOn: raw.dependsOn ?? [], supervision: supervision.value };
+    return { spec, dependsOn: raw.dependsOn ?? [], supervision: supervision.value, ...(raw.handoffTo !== undefined ? { handoffTo: raw.handoffTo } : {}) };
   });
   const parsed = parseMissionInput({
     missionId: specs[0].missionId,

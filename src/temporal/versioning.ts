@@ -18,6 +18,8 @@ export const WORKFLOW_VERSIONING: Readonly<Record<string, VersioningBehavior>> =
   mission: 'AUTO_UPGRADE',
   scaler: 'AUTO_UPGRADE',
   controlTower: 'AUTO_UPGRADE',
+  // A scheduled run lives as long as its mission; like the mission it moves to the current build.
+  scheduledMission: 'AUTO_UPGRADE',
 };
 
 /**

@@ -18,16 +18,16 @@ describe('dreamos CLI: help', () => {
   test('every command has --help', async () => {
     const root = await runDreamos(['--help']);
     expect(root.code).toBe(0);
-    for (const command of ['up', 'submit', 'status', 'history', 'pause', 'resume', 'hint', 'amend-goal', 'worker', 'mission']) {
+    for (const command of ['up', 'submit', 'status', 'history', 'pause', 'resume', 'hint', 'amend-goal', 'worker', 'mission', 'tower']) {
       expect(root.output).toContain(command);
       const help = await runDreamos([command, '--help']);
       expect({ command, code: help.code }).toEqual({ command, code: 0 });
       expect(help.output).toMatch(/Usage: dreamos/);
     }
-    for (const sub of ['status', 'decide']) {
-      const help = await runDreamos(['mission', sub, '--help']);
+    for (const [group, sub] of [['mission', 'status'], ['mission', 'decide'], ['mission', 'pause'], ['mission', 'resume'], ['mission', 'cancel'], ['tower', 'start'], ['tower', 'status'], ['tower', 'limits']]) {
+      const help = await runDreamos([group, sub, '--help']);
       expect({ sub, code: help.code }).toEqual({ sub, code: 0 });
-      expect(help.output).toMatch(/Usage: dreamos mission/);
+      expect(help.output).toMatch(new RegExp(`Usage: dreamos ${group} ${sub}`));
     }
   });
 });

@@ -44,7 +44,8 @@ export async function startFakeModelServer(script: FakeReply[] = []): Promise<{ 
           res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
           return res.end(reply.body ?? JSON.stringify({ error: { message: `status ${reply.status}` } }));
         default: {
-          const taskType = /"findings"/.test(parsed.messages[0]?.content ?? '') ? 'research' : 'answer';
+          const system = parsed.messages[0]?.content ?? '';
+          const taskType = /^You are the supervisor agent/.test(system) ? 'supervisor' : /"findings"/.test(system) ? 'research' : 'answer';
           const text = sim.decide({ messages: parsed.messages, temperature: parsed.temperature, taskType, model: parsed.model }).text;
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ model: parsed.model, choices: [{ message: { role: 'assistant', content: text } }], usage: { prompt_tokens: 42, completion_tokens: 17 } }));

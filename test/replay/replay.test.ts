@@ -37,10 +37,15 @@ describe('replay of recorded histories', () => {
     // v7: recorded while the last patches were deprecated; they must keep replaying once the
     // deprecations are removed (runs started under v7 may still be open). v8: the current code.
     expect(names).toEqual(expect.arrayContaining(['v7', 'v8'].flatMap((release) => scenarios.map((s) => `agentTask-${release}-${s}`))));
-    // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline.
+    // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline;
+    // recorded before the limits were checked at the slot (no patch marker) ...
     expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
+    // ... and after (marker mission-limits-at-slot): model advice, hand-offs, the token budget, the deadline.
+    expect(names).toEqual(expect.arrayContaining(['mission-advised', 'mission-handoff', 'mission-token-budget', 'mission-deadline']));
     // The control tower: intake, a rejection, admission in priority order, pause/resume/cancel, alerts, continue-as-new.
-    expect(names).toEqual(expect.arrayContaining(['tower-admission-and-steering']));
+    expect(names).toEqual(expect.arrayContaining(['tower-admission-and-steering', 'tower-after-continue-as-new']));
+    // A mission schedule's run: submitted through the tower, then the tower's missionEnded signal.
+    expect(names).toEqual(expect.arrayContaining(['scheduledMission-completed']));
     // The scaler: a burst scaled up and released, limits by update, a drain by signal; two runs of a continue-as-new chain.
     expect(names).toEqual(expect.arrayContaining(['scaler-scale-and-drain', 'scaler-continued-as-new', 'scaler-continued-as-new-run2']));
   });

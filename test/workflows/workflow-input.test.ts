@@ -5,6 +5,7 @@ import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { SCALER_WORKFLOW } from '../../src/contracts/scaler';
 import { TOWER_WORKFLOW } from '../../src/contracts/tower';
+import { SCHEDULED_MISSION_WORKFLOW } from '../../src/contracts/scheduled-mission';
 import { DEFAULT_POLICY } from '../../src/scaling/policy';
 import { STANDARD_PROFILE } from '../../src/scaling/profiles';
 import { uniqueId, useTestWorkers, workflowFailure } from '../helpers/temporal';
@@ -69,6 +70,18 @@ const WORKFLOWS: Array<{ type: string; taskQueue: string; inputs: BadInput[] }> 
       { what: 'a misspelt field', args: [{ limit: { maxConcurrentAgentTasks: 4 } }], names: 'limit' },
       { what: 'a wrongly typed limit', args: [{ limits: { maxConcurrentAgentTasks: 'many' } }], names: 'limits.maxConcurrentAgentTasks' },
       { what: 'a carried state it did not write', args: [{ carried: 5 }], names: 'carried' },
+    ],
+  },
+  {
+    type: SCHEDULED_MISSION_WORKFLOW,
+    taskQueue: TASK_QUEUES.control,
+    inputs: [
+      { what: 'no input at all', args: [], names: '(input)' },
+      { what: 'an empty object', args: [{}], names: 'scheduleId' },
+      { what: 'no mission', args: [{ scheduleId: 'nightly' }], names: 'mission' },
+      { what: 'a mission with a cycle', args: [{ scheduleId: 'nightly', mission: { missionId: 'm', tasks: [missionTask('a', ['b']), missionTask('b', ['a'])] } }], names: 'mission.tasks' },
+      { what: 'a wrongly typed priority', args: [{ scheduleId: 'nightly', mission: { missionId: 'm', tasks: [missionTask('a')] }, priority: 'high' }], names: 'priority' },
+      { what: 'a string', args: ['every hour'], names: '(input)' },
     ],
   },
 ];

@@ -5,7 +5,7 @@
  * calls it, and it is table-tested (test/unit/missions/policy.test.ts); it lives with the workflow, inside the workflow import boundary.
  */
 import type { FailureClass } from '../../src/contracts/failure-taxonomy';
-import type { Assignment, DecisionKind, PersonDecision, Supervision } from '../../src/contracts/mission-spec';
+import type { AdviceKind, Assignment, DecisionKind, PersonDecision, Supervision } from '../../src/contracts/mission-spec';
 
 /** How a child run ended when it did not complete. */
 export type ChildEnd = 'escalated' | 'timed-out' | 'terminated' | 'cancelled' | 'failed';
@@ -20,8 +20,19 @@ export type Decision =
 
 /** A model's advice (the "supervisor" role), already schema-validated; the policy may override it. */
 export interface Advice {
-  kind: Exclude<DecisionKind, 'ask-person'>;
+  kind: AdviceKind;
   reason: string;
+  /** For reassign: the role or model the model would hand the task to. */
+  to?: { role?: string; model?: string };
+  /** For split: how many parts. */
+  parts?: number;
+}
+
+/** What the policy made of the advice it weighed. */
+export interface AdviceVerdict {
+  followed: boolean;
+  /** Why it was overridden, or how it was adjusted to the limits. */
+  note?: string;
 }
 
 export interface DecisionInput {
@@ -91,32 +102,75 @@ export function personDecision(answer: { decision: PersonDecision; role?: string
   }
 }
 
-/**
- * The rules, in order: hard limits (decisions per task, mission budgets) abandon; `askPerson:
- * always` asks; a transient cause is retried later; valid advice is followed when the policy
- * allows that kind; otherwise reassign, then split; when nothing is left a person is asked
- * (`when-stuck`); else the task is abandoned.
- */
-export function decide(input: DecisionInput): Decision {
+/** What follows from the hard limits, a person asked first or a transient cause: advice cannot change it. */
+function beforeAdvice(input: DecisionInput, options: Decision[]): Decision | undefined {
   const s = input.supervision;
   if (input.history.filter((k) => k !== 'ask-person').length >= s.maxDecisionsPerTask) return { kind: 'abandon', reason: `decision limit reached (${s.maxDecisionsPerTask} per task)` };
   if (input.tokensLeft <= 0) return { kind: 'abandon', reason: 'mission token budget spent' };
   if (input.msLeft <= 0) return { kind: 'abandon', reason: 'mission deadline passed' };
-  const options = automatic(input);
-  const ask = (why: string): Decision => ({
-    kind: 'ask-person',
-    deadlineMs: Math.max(0, Math.min(s.personDeadlineMs, input.msLeft)),
-    fallback: s.defaultDecision,
-    reason: why,
-  });
-  if (s.askPerson === 'always' && !input.personAsked) return ask('every escalation is decided by a person (askPerson: always)');
-  const transient = options.find((o) => o.kind === 'retry-later');
-  if (transient) return transient;
-  if (input.advice) {
-    const allowed = input.advice.kind === 'abandon' ? { kind: 'abandon' as const, reason: `advised: ${input.advice.reason}` } : options.find((o) => o.kind === input.advice?.kind);
-    if (allowed) return { ...allowed, reason: `advised: ${input.advice.reason}; ${allowed.reason}` } as Decision;
+  if (s.askPerson === 'always' && !input.personAsked) return ask(input, 'every escalation is decided by a person (askPerson: always)');
+  return options.find((o) => o.kind === 'retry-later');
+}
+
+function ask(input: DecisionInput, why: string): Decision {
+  const s = input.supervision;
+  return { kind: 'ask-person', deadlineMs: Math.max(0, Math.min(s.personDeadlineMs, input.msLeft)), fallback: s.defaultDecision, reason: why };
+}
+
+/** Whether a model's advice could change the decision: worth a model call only then. */
+export function adviceWanted(input: DecisionInput): boolean {
+  return beforeAdvice(input, automatic(input)) === undefined;
+}
+
+/** The advice as a decision the limits allow (possibly adjusted), or why it is overridden. */
+function weigh(advice: Advice, input: DecisionInput, options: Decision[]): { decision: Decision; note?: string } | { overridden: string } {
+  const s = input.supervision;
+  const advised = (d: Decision, note?: string) => ({ decision: { ...d, reason: `advised: ${advice.reason}; ${d.reason}` } as Decision, ...(note ? { note } : {}) });
+  switch (advice.kind) {
+    case 'abandon':
+      return { decision: { kind: 'abandon', reason: `advised: ${advice.reason}` } };
+    case 'retry-later':
+      // A transient cause with retries left is retried before advice is weighed: here it is not one.
+      if (!isTransient(input)) return { overridden: `not a transient cause (${input.failureClasses[0] ?? input.end}): a retry would fail the same way` };
+      return { overridden: `no retry left (${count(input.history, 'retry-later')}/${s.maxRetries}, or the backoff passes the mission deadline)` };
+    case 'reassign': {
+      const next = options.find((o): o is Extract<Decision, { kind: 'reassign' }> => o.kind === 'reassign');
+      if (!next) return { overridden: `no assignment left (${s.reassignTo.length} configured, all used)` };
+      const wanted = advice.to?.role ?? advice.to?.model;
+      const matches = !wanted || wanted === next.to.role || wanted === next.to.model;
+      return advised(next, matches ? undefined : `advised ${wanted}, which is not the next configured assignment: ${next.to.role ?? next.to.model ?? 'prompt template'} instead`);
+    }
+    case 'split': {
+      if (!input.splittable) return { overridden: 'the task has no structure to split' };
+      if (input.splitDepth >= s.maxSplitDepth) return { overridden: `split depth limit reached (${input.splitDepth}/${s.maxSplitDepth})` };
+      const parts = Math.min(advice.parts ?? s.splitParts, s.splitParts);
+      const base: Decision = { kind: 'split', parts, reason: `split into ${parts} parts (depth ${input.splitDepth + 1}/${s.maxSplitDepth})` };
+      return advised(base, parts < (advice.parts ?? 0) ? `advised ${advice.parts} parts, capped at splitParts ${s.splitParts}` : undefined);
+    }
   }
-  if (options[0]) return options[0];
-  if (s.askPerson === 'when-stuck' && !input.personAsked) return ask(`no automatic remedy left for ${input.escalationReason ?? input.end}`);
-  return { kind: 'abandon', reason: `no remedy left for ${input.escalationReason ?? input.end}` };
+}
+
+/**
+ * The rules, in order: hard limits (decisions per task, mission budgets) abandon; `askPerson:
+ * always` asks; a transient cause is retried later; valid advice is followed when the limits allow
+ * it (a reassignment takes the next configured assignment, a split at most `splitParts` parts);
+ * otherwise reassign, then split; when nothing is left a person is asked (`when-stuck`); else the
+ * task is abandoned. Returns the policy's verdict on the advice when it was weighed.
+ */
+export function decideWithAdvice(input: DecisionInput): { decision: Decision; advice?: AdviceVerdict } {
+  const s = input.supervision;
+  const options = automatic(input);
+  const early = beforeAdvice(input, options);
+  if (early) return { decision: early, ...(input.advice ? { advice: { followed: false, note: `not weighed: ${early.reason}` } } : {}) };
+  const weighed = input.advice ? weigh(input.advice, input, options) : undefined;
+  if (weighed && 'decision' in weighed) return { decision: weighed.decision, advice: { followed: true, ...(weighed.note ? { note: weighed.note } : {}) } };
+  const verdict = weighed ? { advice: { followed: false, note: weighed.overridden } } : {};
+  if (options[0]) return { decision: options[0], ...verdict };
+  if (s.askPerson === 'when-stuck' && !input.personAsked) return { decision: ask(input, `no automatic remedy left for ${input.escalationReason ?? input.end}`), ...verdict };
+  return { decision: { kind: 'abandon', reason: `no remedy left for ${input.escalationReason ?? input.end}` }, ...verdict };
+}
+
+/** The decision alone (see `decideWithAdvice`). */
+export function decide(input: DecisionInput): Decision {
+  return decideWithAdvice(input).decision;
 }

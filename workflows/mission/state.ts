@@ -4,7 +4,7 @@ import type { ResumePoint } from '../../src/contracts/agent-task';
 import type { DecisionKind, Supervision } from '../../src/contracts/mission-spec';
 import type { DecisionRecord, MissionTaskState, MissionTaskView, PendingQuestion } from '../../src/contracts/mission';
 
-/** A task of the mission file, or a part or merge step of a split. */
+/** A task of the mission file, a part or merge step of a split, or a hand-off. */
 export interface TaskNode {
   taskId: string;
   /** The spec of the current assignment (a reassignment replaces role, model or goal). */
@@ -12,6 +12,10 @@ export interface TaskNode {
   dependsOn: string[];
   supervision: Supervision;
   parent?: string;
+  /** Roles this task may hand a follow-up to (its goal carries the offer). */
+  handoffTo?: string[];
+  /** The completed task whose output handed this one off. */
+  handoffFrom?: string;
   splitDepth: number;
   state: MissionTaskState;
   runs: number;
@@ -39,6 +43,7 @@ export function viewOf(node: TaskNode): MissionTaskView {
     state: node.state,
     dependsOn: node.dependsOn,
     ...(node.parent ? { parent: node.parent } : {}),
+    ...(node.handoffFrom ? { handoffFrom: node.handoffFrom } : {}),
     attempts: node.runs,
     workflowIds: node.workflowIds,
     decisions: node.decisions.length,

@@ -6,6 +6,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AnalyticsActivities } from '../../activities/analytics';
-import type { MissionActivities } from '../../activities/mission';
+import type { GatheredContext, MissionActivities } from '../../activities/mission';
 import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import type { FailureEventInput } from '../../src/contracts/failure-events';
 import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
@@ -23,9 +24,11 @@ import { MissionReport, missionReportSignal } from '../../src/contracts/tower';
 import { MissionInput, parseMissionInput, PERSON_DECISIONS, PersonDecision } from '../../src/contracts/mission-spec';
 import { SA } from '../../src/contracts/search-attributes';
 import { mergeSpec, reassigned, runSpec, splitParts } from './derive';
-import { Decision, decide, personDecision } from './policy';
+import { adviceWanted, Decision, DecisionInput, decideWithAdvice, personDecision } from './policy';
+import { askAdvisor } from './advice';
 import { ChildOutcome, runChild } from './children';
-import { decided, ended, EventScope, takenOver } from './events';
+import { decided, ended, EventScope, handedOff, takenOver } from './events';
+import { handoffRefusal, handoffSpec, handoffsOf, handoffTaskId, onwardRoles, withHandoffOffer } from './handoff';
 import { currentDetails, isSettled, TaskNode, viewOf } from './state';
 
 /**
@@ -33,6 +36,13 @@ import { currentDetails, isSettled, TaskNode, viewOf } from './state';
  * bound that keeps its history finite (about 10 events a run, well under Temporal's 50 000).
  */
 export const MAX_CHILD_RUNS = 2_000;
+
+/**
+ * The mission's limits are checked once a task has its slot, not only before it waits for one (a
+ * task waiting for a slot started children after the budget was spent). Runs started before it
+ * keep the old check; see README, "Workflow versioning".
+ */
+const LIMITS_AT_SLOT = 'mission-limits-at-slot';
 
 function invalidInput(input: unknown): MissionInput {
   const parsed = parseMissionInput(input);
@@ -103,7 +113,8 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   const scope: EventScope = { missionId: input.missionId, workflowId: info.workflowId, runId: info.runId };
   const nodes = new Map<string, TaskNode>();
   for (const task of input.tasks) {
-    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, spec: task.spec, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+    const offer = task.handoffTo ? { spec: withHandoffOffer(task.spec, task.handoffTo), handoffTo: task.handoffTo } : { spec: task.spec };
+    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, ...offer, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
   }
   const records: DecisionRecord[] = [];
   const pending = new Map<string, PendingQuestion>();
@@ -113,6 +124,9 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   let running = 0;
   let peakRunning = 0;
   let childRuns = 0;
+  let handoffsStarted = 0;
+  /** The hand-off decision of each hand-off task, resolved when that task settles. */
+  const handoffRecords = new Map<string, DecisionRecord>();
   let deadlinePassed = false;
   let paused = false;
   const work = new CancellationScope();
@@ -194,6 +208,11 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       last.outcome = state === 'completed' ? 'resolved' : 'abandoned';
       outbox.push(decided(scope, node.spec.role, last));
     }
+    const handoff = handoffRecords.get(node.taskId);
+    if (handoff) {
+      handoff.outcome = state === 'completed' ? 'resolved' : 'abandoned';
+      outbox.push(handedOff(scope, nodes.get(handoff.taskId)?.spec.role ?? node.spec.role, handoff));
+    }
     if (node.decisions.length > 0 && state !== 'skipped') {
       outbox.push(ended(scope, node.taskId, node.spec.role, node.runs, Date.now(), state === 'completed' ? 'resolved' : 'abandoned', last && state === 'completed' ? `supervisor:${last.kind}` : undefined, reason ?? state));
     }
@@ -201,7 +220,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   }
 
   function lastDecision(node: TaskNode): DecisionRecord | undefined {
-    for (let i = records.length - 1; i >= 0; i -= 1) if (records[i].taskId === node.taskId && records[i].kind !== 'ask-person') return records[i];
+    for (let i = records.length - 1; i >= 0; i -= 1) if (records[i].taskId === node.taskId && records[i].kind !== 'ask-person' && records[i].kind !== 'hand-off') return records[i];
     return undefined;
   }
 
@@ -228,21 +247,84 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     node.outputs = outputs;
     settle(node, 'completed');
     await flush();
+    // A split's parts and merge step hand nothing off: the task they stand for does, with the merge's output.
+    if (!node.parent) await handOff(node, outputs);
   }
 
-  async function startRun(node: TaskNode): Promise<ChildOutcome> {
+  /**
+   * Turns the follow-ups a completed task's outputs name into new tasks of the mission, each
+   * depending on it (so it receives its output), within `maxHandoffs` and the mission's limits;
+   * each is a `hand-off` decision, refused ones included. Runs them to their end.
+   */
+  async function handOff(origin: TaskNode, outputs: unknown[]): Promise<void> {
+    const wanted = handoffsOf(outputs);
+    if (wanted.length === 0) return;
+    const started: TaskNode[] = [];
+    wanted.forEach((handoff, i) => {
+      const taskId = handoffTaskId(origin.taskId, i + 1);
+      const refusal = handoffRefusal({ handoff, taskId, origin: origin.taskId, offered: origin.handoffTo, started: handoffsStarted, maxHandoffs: input.maxHandoffs, limit: limitReached() });
+      if (!refusal) handoffsStarted += 1;
+      const record: DecisionRecord = {
+        taskId: origin.taskId,
+        index: records.filter((r) => r.taskId === origin.taskId).length + 1,
+        kind: 'hand-off',
+        reason: refusal ? `refused: ${refusal}` : `its output names a follow-up for the ${handoff.role} (hand-off ${handoffsStarted}/${input.maxHandoffs})`,
+        cause: `hand-off to ${handoff.role}`,
+        workflowId: origin.workflowIds[origin.workflowIds.length - 1] ?? '',
+        at: Date.now(),
+        detail: `${taskId}: ${handoff.goal}`.slice(0, 300),
+        outcome: refusal ? 'refused' : 'pending',
+      };
+      records.push(record);
+      if (refusal) {
+        outbox.push(handedOff(scope, origin.spec.role, record));
+        return;
+      }
+      const onward = onwardRoles(origin.handoffTo, handoff.role);
+      const node: TaskNode = { taskId, spec: handoffSpec(origin.spec, taskId, handoff, onward), dependsOn: [origin.taskId], supervision: origin.supervision, ...(onward ? { handoffTo: onward } : {}), handoffFrom: origin.taskId, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 };
+      nodes.set(taskId, node);
+      handoffRecords.set(taskId, record);
+      started.push(node);
+    });
+    publish();
+    await flush();
+    await Promise.all(started.map(run));
+  }
+
+  /**
+   * Takes a slot under `maxConcurrentTasks` once one is free, unless a mission limit is reached by
+   * then (the budget may have been spent while the task waited): checked and taken with no await
+   * in between, since conditions that hold in the same activation all resolve.
+   */
+  async function takeSlot(node: TaskNode): Promise<string | undefined> {
     node.state = 'waiting';
-    // Conditions that hold in the same activation all resolve: re-check before taking the slot.
+    const atSlot = patched(LIMITS_AT_SLOT);
+    const before = atSlot ? undefined : limitReached();
+    if (before) return before;
     while (running >= input.maxConcurrentTasks || paused) await condition(() => running < input.maxConcurrentTasks && !paused);
-    running += 1;
-    peakRunning = Math.max(peakRunning, running);
+    const limit = atSlot ? limitReached() : undefined;
+    if (!limit) {
+      running += 1;
+      peakRunning = Math.max(peakRunning, running);
+    }
+    return limit;
+  }
+
+  /** Starts a run in the slot `takeSlot` took and waits for its end. */
+  async function startRun(node: TaskNode): Promise<ChildOutcome> {
     node.runs += 1;
     childRuns += 1;
     node.state = 'running';
     publish();
     const spec = runSpec(node.spec, node.runs, inputsOf(node), input.maxTokens - tokens, node.note);
     try {
-      return await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (id) => node.workflowIds.push(id));
+      const outcome = await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (id) => node.workflowIds.push(id));
+      // Counted before the slot is released, so a task waiting for it sees the tokens spent.
+      if (outcome.kind === 'completed') {
+        node.tokens += outcome.result.tokens;
+        tokens += outcome.result.tokens;
+      }
+      return outcome;
     } finally {
       running -= 1;
     }
@@ -284,7 +366,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       siblingOutputs: Object.fromEntries(siblings.map((n) => [n.taskId, (n.outputs ?? []).slice(-1)])),
     });
     outbox.push(takenOver(scope, node.taskId, node.spec.role, node.runs, Date.now(), context.failureClasses[0], `${cause}: ${outcome.message}`, spent));
-    const policyInput = {
+    const policyInput: DecisionInput = {
       end: outcome.kind,
       escalationReason: outcome.context?.reason,
       failureClasses: context.failureClasses,
@@ -297,7 +379,9 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       msLeft: deadlineAt - Date.now(),
       supervision: node.supervision,
     };
-    let decision = decide(policyInput);
+    const advice = await advise(node, policyInput, cause, context);
+    const weighed = decideWithAdvice(advice?.advice ? { ...policyInput, advice: advice.advice, tokensLeft: input.maxTokens - tokens } : policyInput);
+    let decision = weighed.decision;
     let byPerson = false;
     const base = { taskId: node.taskId, cause, failureClass: context.failureClasses[0], workflowId: outcome.workflowId };
     if (decision.kind === 'ask-person') {
@@ -311,10 +395,45 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       decision = personDecision(asked.answer, policyInput);
       if (!byPerson) decision = { ...decision, reason: `default after the person's deadline (${decision.kind})` } as Decision;
     }
-    const record: DecisionRecord = { ...base, index: node.decisions.length + 1, kind: decision.kind, reason: decision.reason, at: Date.now(), outcome: 'pending', ...(byPerson ? { byPerson } : {}) };
+    const adviceRecord = advice && (weighed.advice ? { ...advice.record, verdict: weighed.advice.followed ? ('followed' as const) : ('overridden' as const), ...(weighed.advice.note ? { note: weighed.advice.note } : {}) } : advice.record);
+    const record: DecisionRecord = { ...base, index: node.decisions.length + 1, kind: decision.kind, reason: decision.reason, at: Date.now(), outcome: 'pending', ...(byPerson ? { byPerson } : {}), ...(adviceRecord ? { advice: adviceRecord } : {}) };
     records.push(record);
     node.decisions.push(decision.kind);
     return { decision, record };
+  }
+
+  /**
+   * The supervisor model's advice, when `supervision.advisor` is set and advice could change the
+   * decision. Its tokens count in the mission's budget; a failed or invalid answer is kept as a record only.
+   */
+  async function advise(node: TaskNode, policyInput: DecisionInput, cause: string, context: GatheredContext) {
+    const advisor = node.supervision.advisor;
+    if (!advisor || !adviceWanted(policyInput)) return undefined;
+    const s = node.supervision;
+    const asked = await askAdvisor(
+      advisor,
+      {
+        missionId: input.missionId,
+        taskId: node.taskId,
+        role: node.spec.role,
+        goal: node.spec.goal,
+        steps: node.spec.steps,
+        cause,
+        failureClasses: context.failureClasses,
+        summary: context.summary,
+        missionMemory: context.missionMemory,
+        history: node.decisions,
+        assignmentsLeft: s.reassignTo.slice(node.assignments - 1),
+        splitDepth: node.splitDepth,
+        maxSplitDepth: s.maxSplitDepth,
+        splitParts: s.splitParts,
+        tokensLeft: policyInput.tokensLeft,
+        msLeft: policyInput.msLeft,
+      },
+      { workflowId: info.workflowId, model: node.spec.model.name, attempt: node.decisions.length + 1 },
+    );
+    tokens += asked.record.tokens;
+    return asked;
   }
 
   /** Runs one task to its end: waits for its dependencies, runs children, takes over failed runs. */
@@ -323,14 +442,10 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     const failed = node.dependsOn.map((id) => nodes.get(id) as TaskNode).find((dep) => dep.state !== 'completed');
     if (failed) return settle(node, 'skipped', `dependency ${failed.taskId} ${failed.state}${failed.reason ? ` (${failed.reason})` : ''}`);
     for (;;) {
-      const limit = limitReached();
+      const limit = await takeSlot(node);
       if (limit) return settle(node, 'abandoned', limit);
       const outcome = await startRun(node);
-      if (outcome.kind === 'completed') {
-        node.tokens += outcome.result.tokens;
-        tokens += outcome.result.tokens;
-        return complete(node, outcome.result.outputs);
-      }
+      if (outcome.kind === 'completed') return complete(node, outcome.result.outputs);
       const { decision, record } = await takeOver(node, outcome);
       node.resume = undefined;
       node.note = undefined;
@@ -401,7 +516,8 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   } finally {
     timer.cancel();
   }
-  const fileTasks = input.tasks.map((t) => nodes.get(t.spec.taskId) as TaskNode);
+  // The mission file's tasks and the hand-offs (a split's parts and merge step stand for their task).
+  const fileTasks = [...nodes.values()].filter((n) => !n.parent);
   const cancelled = work.consideredCancelled && !deadlinePassed;
   const status = cancelled ? 'cancelled' : fileTasks.every((n) => n.state === 'completed') ? 'completed' : 'partial';
   await CancellationScope.nonCancellable(async () => {

@@ -9,6 +9,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -47,7 +48,7 @@ type Entry = TowerMission & { input?: MissionInput };
 /** Ended missions the tower keeps listing (and carries across continue-as-new). */
 const ENDED_KEPT = 50;
 
-const { observeSwarm } = proxyActivities<TowerActivities>({
+const { observeTower } = proxyActivities<TowerActivities>({
   taskQueue: TASK_QUEUES.control,
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '2m',
@@ -127,10 +128,9 @@ export async function controlTower(raw: TowerInput): Promise<void> {
   const missions = new Map<string, Entry>((carried?.missions ?? []).map((m) => [m.missionId, m as Entry]));
   let health: HealthSnapshot | undefined = carried?.health;
   let alerts: SwarmAlert[] = carried?.alerts ?? [];
-  let nextHealthAt = Date.now();
+  let healthDue = true;
   let dirty = false;
   const inFlight = new Set<Promise<unknown>>();
-  let observing: Promise<unknown> | undefined;
 
   /** Work the loop must let finish before continuing as new. */
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -208,7 +208,7 @@ export async function controlTower(raw: TowerInput): Promise<void> {
     const running = [...missions.values()].filter((m) => m.state === 'running' || m.state === 'paused');
     const gaps: string[] = [];
     const [observed, figures] = await Promise.all([
-      observeSwarm({ queues: Object.values(TASK_QUEUES), missionWorkflowIds: running.map((m) => m.workflowId) }),
+      observeTower({ queues: Object.values(TASK_QUEUES), missionWorkflowIds: running.map((m) => m.workflowId) }),
       failureFigures({ now }).catch((err: unknown) => {
         gaps.push(`failure analytics: ${err instanceof Error ? err.message : String(err)}`);
         return { events: 0, chains: 0, resolved: 0, resolutionRate: null };
@@ -341,9 +341,16 @@ export async function controlTower(raw: TowerInput): Promise<void> {
   publish();
   for (;;) {
     admit();
-    if (Date.now() >= nextHealthAt && !(observing && inFlight.has(observing))) {
-      observing = track(observe().catch((err: unknown) => log.warn('swarm not observed', { error: String(err) })));
-      nextHealthAt = Date.now() + limits.healthIntervalMs;
+    if (healthDue) {
+      healthDue = false;
+      // One timer per interval, started when an observation ends (a wake-up costs no timer of its own).
+      void track(observe().catch((err: unknown) => log.warn('swarm not observed', { error: String(err) }))).finally(
+        () =>
+          void sleep(limits.healthIntervalMs).then(() => {
+            healthDue = true;
+            dirty = true;
+          }),
+      );
     }
     publish();
     const info = workflowInfo();
@@ -356,6 +363,6 @@ export async function controlTower(raw: TowerInput): Promise<void> {
       await continueAsNew<typeof controlTower>({ limits, carried: next });
     }
     dirty = false;
-    await condition(() => dirty, Math.max(1, nextHealthAt - Date.now()));
+    await condition(() => dirty);
   }
 }

@@ -364,6 +364,10 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
       $('live').className = 'live on';
     });
     stream.addEventListener('dashboard', (event) => render(JSON.parse(event.data)));
+    // The alerts panel and the missions view (missions.js) follow the same stream.
+    for (const name of ['alerts', 'missions']) {
+      stream.addEventListener(name, (event) => window.dispatchEvent(new CustomEvent('dreamos:' + name, { detail: JSON.parse(event.data) })));
+    }
     stream.addEventListener('health', (event) => {
       renderHealth(JSON.parse(event.data));
       refreshScaling();
@@ -394,6 +398,7 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
     dashboard.snapshot = null;
     for (const button of document.querySelectorAll('#window-picker button')) button.classList.toggle('active', button.dataset.since === since);
     $('window-label').textContent = WINDOW_LABELS[since] || 'Since ' + since;
+    window.dispatchEvent(new CustomEvent('dreamos:window', { detail: { since, token } }));
     load();
     connect();
   }

@@ -14,6 +14,7 @@ export const PAGE_HTML = String.raw`<!doctype html>
   <link rel="stylesheet" href="/dashboard.css">
   <script src="/vendor/chart.umd.js" defer></script>
   <script src="/dashboard.js" defer></script>
+  <script src="/missions.js" defer></script>
 </head>
 <body>
   <header class="top">
@@ -57,6 +58,29 @@ export const PAGE_HTML = String.raw`<!doctype html>
       </div>
       <div class="queues" id="health-queues" aria-label="Pollers per task queue (workflow · activity)"></div>
       <p class="message" id="health-message" hidden></p>
+    </section>
+
+    <section class="panel" aria-label="Alerts" id="alerts">
+      <div class="panel-head"><h2>Alerts</h2><span class="muted small" id="alerts-scope">raised by the control tower · active first, then cleared in this window</span></div>
+      <div class="table-wrap">
+        <table>
+          <thead><tr><th>State</th><th>Kind</th><th>Subject</th><th>Message</th><th>Raised</th><th>Cleared</th></tr></thead>
+          <tbody id="alerts-body"><tr class="empty"><td colspan="6">No alerts.</td></tr></tbody>
+        </table>
+      </div>
+      <p class="message" id="alerts-message" hidden></p>
+    </section>
+
+    <section class="panel" aria-label="Missions" id="missions-view">
+      <div class="panel-head"><h2>Missions</h2><span class="muted small" id="missions-view-scope">running, queued, scheduled and recently ended · links open Temporal's Web UI</span></div>
+      <p class="message" id="missions-view-message" hidden></p>
+      <div id="questions" class="questions" aria-label="Waiting for a person"></div>
+      <div class="mission-groups">
+        <div><h3>Running <span class="muted" id="missions-running-count"></span></h3><div id="missions-running-list" class="mission-list"></div></div>
+        <div><h3>Queued in the control tower <span class="muted" id="missions-queued-count"></span></h3><div id="missions-queued-list" class="mission-list"></div></div>
+        <div><h3>Scheduled <span class="muted" id="missions-scheduled-count"></span></h3><div id="missions-scheduled-list" class="mission-list"></div></div>
+        <div><h3>Recently ended <span class="muted" id="missions-ended-count"></span></h3><div id="missions-ended-list" class="mission-list"></div></div>
+      </div>
     </section>
 
     <section class="panel" aria-label="Scaling">

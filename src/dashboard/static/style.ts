@@ -86,6 +86,29 @@ tr.empty td { color: var(--muted); text-align: center; padding: 20px; }
 a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
 
+h3 { font-size: 13px; margin: 14px 0 6px; font-weight: 600; color: #cbd5e1; }
+.alert-state { border-radius: 999px; padding: 1px 8px; font-size: 12px; white-space: nowrap; }
+.alert-state.active.critical { background: rgba(248, 113, 113, 0.18); color: var(--bad); }
+.alert-state.active.warning { background: rgba(251, 191, 36, 0.15); color: var(--warn); }
+.alert-state.cleared { background: rgba(52, 211, 153, 0.12); color: var(--good); }
+tr.cleared td { color: var(--muted); }
+.questions:empty { display: none; }
+.question { border: 1px solid rgba(251, 191, 36, 0.5); background: rgba(251, 191, 36, 0.07); border-radius: 10px; padding: 10px 12px; margin: 8px 0; }
+.question p + p { margin-top: 6px; }
+.question code, .mission code { background: #0b1326; border: 1px solid var(--panel-border); border-radius: 6px; padding: 2px 6px; font-size: 12px; user-select: all; display: inline-block; margin: 2px 6px 2px 0; }
+.mission-list:empty::after { content: "none"; color: var(--muted); font-size: 12px; }
+.mission { border: 1px solid var(--panel-border); border-radius: 10px; margin: 6px 0; background: #0f1a30; }
+.mission > summary { cursor: pointer; padding: 8px 12px; display: flex; gap: 12px; align-items: baseline; flex-wrap: wrap; }
+.mission > summary b { color: var(--text); }
+.mission .body { padding: 4px 12px 10px; }
+.mission table { font-size: 12px; }
+.task-state { border-radius: 999px; padding: 1px 8px; font-size: 12px; background: #1e293b; white-space: nowrap; }
+.task-state.completed { background: rgba(52, 211, 153, 0.15); color: var(--good); }
+.task-state.running { background: rgba(56, 189, 248, 0.15); color: var(--accent); }
+.task-state.asking, .task-state.deciding, .task-state.backing-off { background: rgba(251, 191, 36, 0.15); color: var(--warn); }
+.task-state.abandoned, .task-state.skipped { background: rgba(248, 113, 113, 0.15); color: var(--bad); }
+td.indent { padding-left: 28px; }
+
 @media (max-width: 1100px) {
   .tiles { grid-template-columns: repeat(3, minmax(0, 1fr)); }
   .grid.two-one, .grid.three { grid-template-columns: 1fr; }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { AlertStore } from '../../../src/analytics/alerts';
 import { HealthSource } from '../../../src/analytics/health';
 import { FailureStore } from '../../../src/analytics/store';
 import { DashboardSnapshot } from '../../../src/dashboard/api';
@@ -90,6 +91,42 @@ describe('dashboard API', () => {
     const dashboard = await serve(store);
     for (const path of ['/api/summary', '/api/frequency?bucket=5m', '/api/classes', '/api/resolution', '/api/strategies?failureClass=refusal', '/api/recent?limit=5', '/api/health']) {
       expect({ path, status: (await fetch(dashboard.url + path)).status }).toEqual({ path, status: 200 });
+    }
+  });
+
+  test('without an alert store or a missions source, /api/alerts and /api/missions say what is missing', async () => {
+    const dashboard = await serve(stores.open());
+    expect((await getJson(dashboard.url + '/api/alerts')).body).toEqual({ stored: false, active: [], cleared: [] });
+    const { status, body } = await getJson<{ reachable: boolean; message: string; running: unknown[]; questions: unknown[] }>(dashboard.url + '/api/missions');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ reachable: false, running: [], questions: [] });
+    expect(body.message).toMatch(/no Temporal client/);
+  });
+
+  test('the event stream carries the alerts of the window', async () => {
+    const store = stores.open();
+    const alerts = AlertStore.open(stores.path('alerts.db'));
+    const now = Date.now();
+    const stuck = { key: `stuck-mission:m1:${now}`, kind: 'stuck-mission' as const, subject: 'm1', severity: 'warning' as const, message: 'no progress', raisedAt: now };
+    try {
+      const dashboard = await startDashboard({ store, port: 0, alerts, pushEveryMs: 20 });
+      running.push(dashboard);
+      const opened = await readEvents(`${dashboard.url}/api/events?since=1h`, (name) => name === 'alerts');
+      expect(opened.find((e) => e.name === 'alerts')?.data).toEqual({ stored: true, active: [], cleared: [] });
+      // The alert is raised once the stream has sent its first (empty) alerts: only a push can bring it.
+      const pushed = await readEvents(`${dashboard.url}/api/events?since=1h`, (name, data) => {
+        if (name !== 'alerts') return false;
+        if ((data as { active: unknown[] }).active.length === 0) alerts.record([stuck]);
+        return (data as { active: unknown[] }).active.length === 1;
+      });
+      expect(pushed.filter((e) => e.name === 'alerts').map((e) => e.data)).toEqual([
+        { stored: true, active: [], cleared: [] },
+        { stored: true, active: [stuck], cleared: [] },
+      ]);
+    } finally {
+      await Promise.all(running.map((d) => d.close()));
+      running = [];
+      alerts.close();
     }
   });
 

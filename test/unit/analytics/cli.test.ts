@@ -1,4 +1,6 @@
 import net from 'node:net';
+import path from 'node:path';
+import { AlertStore } from '../../../src/analytics/alerts';
 import { analyticsCommand, analyticsDbFile } from '../../../src/cli/analytics';
 import { AnalyticsReport } from '../../../src/analytics/report';
 import { DreamError } from '../../../src/errors';
@@ -67,6 +69,24 @@ describe('dreamos analytics report', () => {
     const report = JSON.parse(await run('--db', store.file, 'report', '--json', '--temporal', address)) as AnalyticsReport & { missionTokens: unknown };
     expect(report.summary.failures).toBe(2);
     expect(report.missionTokens).toMatchObject({ temporal: address, reachable: false, message: expect.stringContaining('Cannot reach') });
+  });
+
+  test('lists the control tower alerts from alerts.db beside the database: active, then cleared in the window', async () => {
+    const store = seededStore();
+    expect(await run('--db', store.file, 'report', '--since', '1h')).toContain('(no alerts.db beside the database: the nexus worker creates it)');
+    const now = Date.now();
+    const alerts = AlertStore.open(path.join(path.dirname(store.file), 'alerts.db'));
+    const stuck = { key: `stuck-mission:m9:${now - 20 * MINUTE}`, kind: 'stuck-mission' as const, subject: 'm9', severity: 'critical' as const, message: 'm9 made no progress for 15 min', raisedAt: now - 20 * MINUTE };
+    const queue = { key: `queue-without-pollers:agents/activity:${now - 50 * MINUTE}`, kind: 'queue-without-pollers' as const, subject: 'agents/activity', severity: 'warning' as const, message: 'backlog and no pollers', raisedAt: now - 50 * MINUTE, clearedAt: now - 40 * MINUTE };
+    const old = { ...queue, key: 'queue-without-pollers:nexus/activity:1', subject: 'nexus/activity', raisedAt: now - 5 * 60 * MINUTE, clearedAt: now - 4 * 60 * MINUTE };
+    alerts.record([stuck, queue, old]);
+    alerts.close();
+
+    const text = await run('--db', store.file, 'report', '--since', '1h');
+    expect(text).toMatch(/Swarm alerts \(control tower; active, then cleared in the window\)\n.*critical\s+stuck-mission\s+m9\s+m9 made no progress for 15 min\n.*cleared \S+\s+queue-without-pollers\s+agents\/activity\s+backlog and no pollers/);
+    expect(text).not.toContain('nexus/activity');
+    const report = JSON.parse(await run('--db', store.file, 'report', '--since', '1h', '--json')) as { alerts: unknown };
+    expect(report.alerts).toEqual({ stored: true, active: [stuck], cleared: [queue] });
   });
 
   test('a bad --since is a DreamError with a fix', async () => {

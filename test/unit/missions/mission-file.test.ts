@@ -1,4 +1,5 @@
-import { parseMissionDocument } from '../../../src/tasks/load';
+import path from 'node:path';
+import { loadMissionFile, parseMissionDocument } from '../../../src/tasks/load';
 import { isDreamError } from '../../../src/errors';
 
 function mission(tasks: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {
@@ -48,6 +49,29 @@ describe('mission files: dependencies, limits and supervision', () => {
 
   test('more than 500 tasks is refused (the documented bound on a mission history)', () => {
     expect(rejection(mission(Array.from({ length: 501 }, (_, i) => ({ taskId: `t${i}` }))))).toMatch(/tasks/);
+  });
+
+  test('hand-off roles of a task and the mission hand-off limit are read; maxHandoffs defaults to 10', () => {
+    const parsed = parseMissionDocument(mission([{ taskId: 'a', handoffTo: ['critic'] }, { taskId: 'b' }], { maxHandoffs: 3 }));
+    expect(parsed.maxHandoffs).toBe(3);
+    expect(parsed.tasks.map((t) => t.handoffTo)).toEqual([['critic'], undefined]);
+    expect(parseMissionDocument(mission([{ taskId: 'a' }])).maxHandoffs).toBe(10);
+    expect(rejection(mission([{ taskId: 'a', handoffTo: [] }]))).toMatch(/tasks\[0\]\.handoffTo/);
+    expect(rejection(mission([{ taskId: 'a' }], { maxHandoffs: -1 }))).toMatch(/maxHandoffs/);
+  });
+
+  test('a supervisor model is opt-in: absent by default, validated when given', () => {
+    expect(parseMissionDocument(mission([{ taskId: 'a' }])).tasks[0].supervision.advisor).toBeUndefined();
+    const parsed = parseMissionDocument(mission([{ taskId: 'a' }], { supervision: { advisor: { model: 'sim-large' } } }));
+    expect(parsed.tasks[0].supervision.advisor).toEqual({ model: 'sim-large', temperature: 0, timeoutMs: 60_000 });
+    expect(rejection(mission([{ taskId: 'a', supervision: { advisor: { timeoutMs: 5 } } }]))).toMatch(/tasks\[0\]\.supervision\.advisor\.timeoutMs/);
+  });
+
+  test('the advised example mission is valid: a supervisor model and hand-offs', () => {
+    const parsed = loadMissionFile(path.resolve(__dirname, '../../../examples/advised-mission.json'));
+    expect(parsed.maxHandoffs).toBe(2);
+    expect(parsed.tasks[0].handoffTo).toEqual(['analyst', 'critic']);
+    expect(parsed.tasks.every((t) => t.supervision.advisor !== undefined)).toBe(true);
   });
 
   test('a single task file is a mission of one task', () => {

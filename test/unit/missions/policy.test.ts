@@ -1,4 +1,4 @@
-import { decide, DecisionInput, isTransient, personDecision } from '../../../workflows/mission/policy';
+import { adviceWanted, decide, DecisionInput, decideWithAdvice, isTransient, personDecision } from '../../../workflows/mission/policy';
 import { parseSupervision, Supervision } from '../../../src/contracts/mission-spec';
 
 function supervision(fields: Record<string, unknown> = {}): Supervision {
@@ -83,3 +83,52 @@ describe('the supervisor policy', () => {
     expect(decide(input())).toEqual(decide(input()));
   });
 });
+
+describe('the supervisor policy weighing a model\'s advice', () => {
+  const split = (parts?: number) => ({ kind: 'split' as const, reason: 'too broad', ...(parts ? { parts } : {}) });
+  const reassign = (role?: string) => ({ kind: 'reassign' as const, reason: 'wrong agent', ...(role ? { to: { role } } : {}) });
+  const retry = { kind: 'retry-later' as const, reason: 'flaky' };
+
+  test.each<[string, Partial<DecisionInput>, { kind: string; followed: boolean; note?: RegExp; parts?: number; role?: string }]>([
+    ['split within the depth limit is followed', { advice: split() }, { kind: 'split', followed: true, parts: 2 }],
+    ['split beyond maxSplitDepth is overridden: the policy reassigns', { advice: split(), splitDepth: 1 }, { kind: 'reassign', followed: false, note: /split depth limit reached \(1\/1\)/ }],
+    ['split into more parts than splitParts is capped', { advice: split(6) }, { kind: 'split', followed: true, parts: 2, note: /advised 6 parts, capped at splitParts 2/ }],
+    ['split into fewer parts is followed as advised', { advice: split(2), supervision: supervision({ reassignTo: [{ role: 'senior' }], splitParts: 4, askPerson: 'never' }) }, { kind: 'split', followed: true, parts: 2 }],
+    ['reassign with an assignment left is followed', { advice: reassign('senior') }, { kind: 'reassign', followed: true, role: 'senior' }],
+    ['reassign to an unconfigured role takes the next configured assignment', { advice: reassign('wizard') }, { kind: 'reassign', followed: true, role: 'senior', note: /advised wizard, which is not the next configured assignment: senior instead/ }],
+    ['reassign with no assignment left is overridden: the policy splits', { advice: reassign(), usedAssignments: 2 }, { kind: 'split', followed: false, note: /no assignment left \(1 configured, all used\)/ }],
+    ['reassign with nothing left at all: abandon', { advice: reassign(), usedAssignments: 2, splitDepth: 1 }, { kind: 'abandon', followed: false, note: /no assignment left/ }],
+    ['retry-later for an output failure is overridden', { advice: retry }, { kind: 'reassign', followed: false, note: /not a transient cause \(empty-answer\)/ }],
+    ['retry-later for a transient cause with retries spent is overridden', { advice: retry, failureClasses: ['model-rate-limit'], history: ['retry-later', 'retry-later'] }, { kind: 'reassign', followed: false, note: /no retry left \(2\/2/ }],
+    ['abandon is followed even with remedies left', { advice: { kind: 'abandon', reason: 'pointless' } }, { kind: 'abandon', followed: true }],
+    ['overridden advice with nothing left asks a person when-stuck', { advice: split(), usedAssignments: 2, splitDepth: 1, supervision: supervision({ askPerson: 'when-stuck' }) }, { kind: 'ask-person', followed: false, note: /split depth limit reached/ }],
+    ['advice is not weighed once the token budget is spent', { advice: split(), tokensLeft: 0 }, { kind: 'abandon', followed: false, note: /not weighed: mission token budget spent/ }],
+    ['advice is not weighed when a transient cause is retried', { advice: split(), failureClasses: ['model-server-error'] }, { kind: 'retry-later', followed: false, note: /not weighed/ }],
+  ])('%s', (_name, fields, expected) => {
+    const { decision, advice } = decideWithAdvice(input(fields));
+    expect(decision.kind).toBe(expected.kind);
+    expect(advice?.followed).toBe(expected.followed);
+    if (expected.note) expect(advice?.note).toMatch(expected.note);
+    else expect(advice?.note).toBeUndefined();
+    if (expected.parts) expect(decision).toMatchObject({ parts: expected.parts });
+    if (expected.role) expect(decision).toMatchObject({ to: { role: expected.role } });
+    if (expected.followed) expect(decision.reason).toMatch(/^advised: /);
+  });
+
+  test.each<[string, Partial<DecisionInput>, boolean]>([
+    ['an open decision wants advice', {}, true],
+    ['a transient cause with retries left is retried without advice', { failureClasses: ['model-rate-limit'] }, false],
+    ['a spent token budget abandons without advice', { tokensLeft: 0 }, false],
+    ['a passed deadline abandons without advice', { msLeft: 0 }, false],
+    ['the decision limit abandons without advice', { history: ['reassign', 'split', 'reassign'] }, false],
+    ['askPerson always asks without advice', { supervision: supervision({ askPerson: 'always' }) }, false],
+    ['stuck (nothing automatic left) still wants advice', { usedAssignments: 2, splitDepth: 1 }, true],
+  ])('%s', (_name, fields, wanted) => {
+    expect(adviceWanted(input(fields))).toBe(wanted);
+  });
+
+  test('without advice the decision and its absent verdict are those of decide()', () => {
+    expect(decideWithAdvice(input())).toEqual({ decision: decide(input()) });
+  });
+});
+

@@ -1,0 +1,70 @@
+import { ApplicationFailure, condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { TASK_QUEUES } from '../../src/contracts/task-queues';
+import { missionEndedSignal, TowerMissionState } from '../../src/contracts/tower';
+import {
+  END_WAIT_MARGIN_MS,
+  ENDED_MISSION_STATES,
+  missionForRun,
+  parseScheduledMissionInput,
+  runMissionId,
+  ScheduleActivities,
+  SCHEDULED_MISSION_REJECTED,
+  SCHEDULED_MISSION_UNFINISHED,
+  ScheduledMissionInput,
+  ScheduledMissionResult,
+} from '../../src/contracts/scheduled-mission';
+
+/**
+ * The submission goes through the tower with update-with-start, answered in milliseconds once the
+ * control worker polls; it is retried while the tower cannot answer, not after a rejection.
+ */
+const { submitScheduledMission } = proxyActivities<ScheduleActivities>({
+  taskQueue: TASK_QUEUES.control,
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '15m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [SCHEDULED_MISSION_REJECTED] },
+});
+
+/** The input, checked at the boundary: a schedule, a script or the Web UI may start a run. */
+function validated(input: unknown): ScheduledMissionInput {
+  const parsed = parseScheduledMissionInput(input);
+  if (parsed.ok) return parsed.value;
+  const where = parsed.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw ApplicationFailure.create({
+    type: INVALID_WORKFLOW_INPUT,
+    nonRetryable: true,
+    message: `Invalid scheduled mission input — ${where}. Fix: start it with {"scheduleId", "mission", "priority"}; \`dreamos schedule create <mission-file>\` validates the mission file and builds it.`,
+    details: [parsed.issues],
+  });
+}
+
+/**
+ * One run of a mission schedule: submits the mission, under an id of its own, through the control
+ * tower and stays open until the tower reports the mission's end, so the schedule's overlap policy
+ * (skip) keeps runs of one schedule from overlapping.
+ */
+export async function scheduledMission(raw: unknown): Promise<ScheduledMissionResult> {
+  const input = validated(raw);
+  const info = workflowInfo();
+  const mission = missionForRun(input.mission, runMissionId(input.mission.missionId, info.startTime));
+  const { missionId } = mission;
+  let ended: { state: TowerMissionState; reason?: string } | undefined;
+  // Registered before submitting: the tower may report a short mission's end before the activity returns.
+  setHandler(missionEndedSignal, (report) => {
+    if (report.missionId === missionId) ended = { state: report.state, ...(report.reason ? { reason: report.reason } : {}) };
+  });
+
+  const submitted = await submitScheduledMission({ scheduleId: input.scheduleId, mission, priority: input.priority, notify: info.workflowId });
+  log.info('scheduled mission submitted', { scheduleId: input.scheduleId, missionId, state: submitted.state, alreadySubmitted: submitted.alreadySubmitted });
+  if (!ended && ENDED_MISSION_STATES.includes(submitted.state)) ended = { state: submitted.state, ...(submitted.reason ? { reason: submitted.reason } : {}) };
+
+  if (!(await condition(() => ended !== undefined, mission.deadlineMs + END_WAIT_MARGIN_MS)) || !ended) {
+    throw ApplicationFailure.create({
+      type: SCHEDULED_MISSION_UNFINISHED,
+      nonRetryable: true,
+      message: `Mission ${missionId} did not report its end within its deadline (${mission.deadlineMs} ms) and ${END_WAIT_MARGIN_MS / 60_000} min. Fix: see \`dreamos mission status ${missionId}\` and the tower's state; it may still be queued or running, and the schedule's next run no longer waits for it.`,
+    });
+  }
+  return { missionId, state: ended.state, ...(ended.reason ? { reason: ended.reason } : {}) };
+}

@@ -4,11 +4,8 @@ import type { DreamConfig } from '../src/config';
 import type { WorkerBackend, WorkerInfo } from '../src/scaling/backend';
 import type { WorkerProfile } from '../src/scaling/profiles';
 import { INVALID_SCALING_REQUEST, QueueObservation } from '../src/contracts/scaler';
+import { describeTaskQueue, protoMs } from '../src/temporal/task-queue';
 
-// temporal.api.enums.v1.TaskQueueType and TaskQueueKind values.
-const WORKFLOW_TASKS = 1;
-const ACTIVITY_TASKS = 2;
-const KIND_NORMAL = 1;
 
 /**
  * Model and connection settings a worker needs, forwarded from the control worker's environment
@@ -47,7 +44,6 @@ export interface ReconcileInput {
   shutdownGraceSeconds: number;
 }
 
-const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number => (d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : 0);
 
 /** The environment the scaler gives the workers it starts on `kind`: the forwarded model and connection settings. */
 export function forwardedEnv(kind: WorkerBackend['kind']): Record<string, string> {
@@ -65,21 +61,18 @@ export const createScalingActivities = (deps: ScalingActivityDeps) => {
   const temporalAddress = deps.config.temporal.address ?? `127.0.0.1:${deps.config.temporal.port}`;
   const env = deps.workerEnv ?? forwardedEnv(backend.kind);
 
-  const describe = (taskQueue: string, taskQueueType: number) =>
-    client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: KIND_NORMAL }, taskQueueType, reportStats: true });
-
   async function observeQueue(taskQueue: string, pollerStaleMs: number, now: number): Promise<QueueObservation> {
     const [workflows, activities, open] = await Promise.all([
-      describe(taskQueue, WORKFLOW_TASKS),
-      describe(taskQueue, ACTIVITY_TASKS),
+      describeTaskQueue(client, namespace, taskQueue, 'workflow'),
+      describeTaskQueue(client, namespace, taskQueue, 'activity'),
       client.workflow.count(`TaskQueue="${taskQueue}" AND ExecutionStatus="Running"`),
     ]);
-    const fresh = [...(workflows.pollers ?? []), ...(activities.pollers ?? [])].filter((p) => now - seconds(p.lastAccessTime) < pollerStaleMs);
+    const fresh = [...(workflows.pollers ?? []), ...(activities.pollers ?? [])].filter((p) => now - protoMs(p.lastAccessTime) < pollerStaleMs);
     return {
       activityBacklog: Number(activities.stats?.approximateBacklogCount ?? 0),
       workflowBacklog: Number(workflows.stats?.approximateBacklogCount ?? 0),
       openTasks: open.count,
-      backlogAgeMs: Math.max(seconds(activities.stats?.approximateBacklogAge), seconds(workflows.stats?.approximateBacklogAge)),
+      backlogAgeMs: Math.max(protoMs(activities.stats?.approximateBacklogAge), protoMs(workflows.stats?.approximateBacklogAge)),
       addRate: (activities.stats?.tasksAddRate ?? 0) + (workflows.stats?.tasksAddRate ?? 0),
       dispatchRate: (activities.stats?.tasksDispatchRate ?? 0) + (workflows.stats?.tasksDispatchRate ?? 0),
       pollers: [...new Set(fresh.map((p) => p.identity ?? '').filter(Boolean))].sort(),

@@ -3,10 +3,8 @@ import type { FailureStore } from '../src/analytics/store';
 import { MISSION_WORKFLOW } from '../src/contracts/mission';
 import { AGENT_TASK_WORKFLOW } from '../src/contracts/agent-task';
 import type { QueueHealth } from '../src/contracts/tower';
+import { describeTaskQueue, protoMs, TaskType } from '../src/temporal/task-queue';
 
-// temporal.api.enums.v1.TaskQueueType and TaskQueueKind values.
-const TASK_TYPES = { workflow: 1, activity: 2 } as const;
-const KIND_NORMAL = 1;
 const HOUR_MS = 3_600_000;
 
 export interface ObserveQueuesInput {
@@ -31,8 +29,6 @@ export interface FailureFigures {
   resolutionRate: number | null;
 }
 
-const millis = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number => (d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : 0);
-
 /**
  * The tower's view of the swarm through Temporal (control worker): each queue's pollers and
  * approximate backlog (DescribeTaskQueue with stats), running missions and agent tasks (visibility
@@ -40,17 +36,14 @@ const millis = (d: { seconds?: unknown; nanos?: number | null } | null | undefin
  */
 export const createTowerActivities = (deps: { client: Client; namespace: string }) => {
   const { client, namespace } = deps;
-  const describe = (queue: string, type: keyof typeof TASK_TYPES) =>
-    client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: queue, kind: KIND_NORMAL }, taskQueueType: TASK_TYPES[type], reportStats: true, reportPollers: true });
-
-  async function queueHealth(queue: string, type: keyof typeof TASK_TYPES): Promise<QueueHealth> {
-    const answer = await describe(queue, type);
+  async function queueHealth(queue: string, type: TaskType): Promise<QueueHealth> {
+    const answer = await describeTaskQueue(client, namespace, queue, type);
     return {
       queue,
       type,
       pollers: answer.pollers?.length ?? 0,
       backlog: Number(answer.stats?.approximateBacklogCount ?? 0),
-      backlogAgeMs: Math.round(millis(answer.stats?.approximateBacklogAge)),
+      backlogAgeMs: Math.round(protoMs(answer.stats?.approximateBacklogAge)),
     };
   }
 

@@ -3,6 +3,7 @@ import { SA } from '../contracts/search-attributes';
 import { errorMessage } from '../errors';
 import { logger } from '../logger';
 import { TASK_QUEUES } from '../contracts/task-queues';
+import { describeTaskQueue } from '../temporal/task-queue';
 import { errorRatePerMinute, HOUR_MS, MINUTE_MS } from './metrics';
 import type { FailureStore } from './store';
 
@@ -196,7 +197,6 @@ export async function readMissionTokens(options: TemporalHealthSourceOptions): P
 }
 
 // temporal.api.enums.v1.TaskQueueType values.
-const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
 
 /** A health source asking Temporal: workflow counts by status, DescribeTaskQueue pollers and tokens by mission. */
 export function temporalHealthSource(options: TemporalHealthSourceOptions): HealthSource {
@@ -206,7 +206,7 @@ export function temporalHealthSource(options: TemporalHealthSourceOptions): Heal
   const agentTasks = `WorkflowType="${options.agentWorkflowType ?? 'agentTask'}"`;
   const count = async (status: string) => (await client.workflow.count(`${agentTasks} AND ExecutionStatus="${status}"`)).count;
   const pollers = async (queue: string, type: QueuePollers['type']): Promise<QueuePollers> => {
-    const answer = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: queue }, taskQueueType: TASK_QUEUE_TYPES[type] });
+    const answer = await describeTaskQueue(client, namespace, queue, type);
     const identities = (answer.pollers ?? []).map((p) => p.identity ?? '');
     return { queue, type, pollers: identities.length, identities };
   };

@@ -6,7 +6,7 @@ import { MissionResult, missionWorkflowId, pauseMissionSignal, resumeMissionSign
 import type { MissionAction } from '../contracts/tower';
 import { MissionInput, PERSON_DECISIONS, PersonDecision } from '../contracts/mission-spec';
 import { getMission, listMissions, MissionHandle, missionGraph, sendDecision, startMission, watchMission } from '../missions/mission-client';
-import { controlMission, queuedMissions, submitThroughTower, towerRunning, towerState } from '../missions/tower-client';
+import { controlMission, submitThroughTower, towerRunning, towerState } from '../missions/tower-client';
 import { adviceText, graphTree, writeMissionReport } from '../missions/report';
 import { say, withClient } from './context';
 import { notFound } from './inspect';
@@ -54,15 +54,17 @@ async function steerMission(client: Client, missionId: string, action: MissionAc
 async function untilAdmitted(client: Client, missionId: string): Promise<boolean> {
   let last = '';
   for (;;) {
-    const entry = (await towerState(client)).missions.find((m) => m.missionId === missionId);
+    const { missions } = await towerState(client);
+    const entry = missions.find((m) => m.missionId === missionId);
     if (!entry) return true;
     if (entry.endedAt !== undefined && entry.startedAt === undefined) {
       say(`  [${missionId}] ended before it started: ${entry.state}${entry.reason ? ` — ${entry.reason}` : ''}`);
       return false;
     }
     if (entry.state !== 'queued' && entry.state !== 'starting') return true;
-    const position = (await queuedMissions(client)).find((m) => m.missionId === missionId)?.position;
-    const line = entry.state === 'queued' ? `queued at position ${position ?? '?'}${entry.held ? ' (held)' : ''}` : 'starting';
+    // The tower lists queued missions in admission order.
+    const position = missions.filter((m) => m.state === 'queued').indexOf(entry) + 1;
+    const line = entry.state === 'queued' ? `queued at position ${position}${entry.held ? ' (held)' : ''}` : 'starting';
     if (line !== last) say(`  [${missionId}] ${(last = line)}`);
     await new Promise((r) => setTimeout(r, 1_000));
   }

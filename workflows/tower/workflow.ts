@@ -23,6 +23,7 @@ import {
   controlMissionUpdate,
   healthQuery,
   HealthSnapshot,
+  MISSION_ACTIONS,
   missionEndedSignal,
   missionReportSignal,
   parseTowerLimits,
@@ -300,7 +301,7 @@ export async function controlTower(raw: TowerInput): Promise<void> {
       validator: (request) => {
         if (typeof request !== 'object' || request === null) throw new Error('expected { missionId, action }');
         const { missionId, action } = request;
-        if (!['pause', 'resume', 'cancel'].includes(action)) throw new Error(`unknown action "${String(action)}": use pause, resume or cancel`);
+        if (!(MISSION_ACTIONS as readonly unknown[]).includes(action)) throw new Error(`unknown action "${String(action)}": use pause, resume or cancel`);
         const entry = missions.get(missionId);
         if (!entry) throw new Error(`the tower knows no mission "${String(missionId)}" (see \`dreamos tower status\`)`);
         if (entry.endedAt !== undefined) throw new Error(`mission ${missionId} has already ended (${entry.state})`);

@@ -177,7 +177,8 @@ test('the tower continues as new while missions run and loses none of them', asy
   const state = await untilTower((s) => ended(s, ...missions.map((m) => m.missionId)), 'every mission reported its end across runs', 120_000);
   expect(state.run).toBeGreaterThan(1);
   for (const m of missions) expect(entry(state, m.missionId)).toMatchObject({ state: 'completed', progress: { settled: m.tasks.length, total: m.tasks.length } });
-  expect(await runsOf(TOWER_WORKFLOW_ID, 'ContinuedAsNew')).toBe(state.run - 1);
+  // The tower goes on continuing as new after the query (its limit is 50 events): at least the runs before it.
+  expect(await runsOf(TOWER_WORKFLOW_ID, 'ContinuedAsNew')).toBeGreaterThanOrEqual(state.run - 1);
   for (const m of missions) expect(await runsOf(`mission.${m.missionId}`)).toBe(1);
 }, 180_000);
 

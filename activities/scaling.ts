@@ -39,8 +39,10 @@ export interface ReconcileInput {
   swarmId: string;
   /** Dead workers to remove first. */
   remove: string[];
+  /** Standby workers to activate (signalled before any start: they are the quick capacity). */
+  activate?: string[];
   /** Workers to start, named by the workflow: a retried activity finds them and starts nothing. */
-  start: Array<{ name: string; seq: number; profile: WorkerProfile }>;
+  start: Array<{ name: string; seq: number; profile: WorkerProfile; standby?: boolean }>;
   shutdownGraceSeconds: number;
 }
 
@@ -88,15 +90,17 @@ export const createScalingActivities = (deps: ScalingActivityDeps) => {
     },
 
     /** Removes dead workers, then starts the named ones. Idempotent: names are the keys. */
-    async reconcileWorkers(input: ReconcileInput): Promise<{ started: string[]; removed: string[] }> {
+    async reconcileWorkers(input: ReconcileInput): Promise<{ started: string[]; activated: string[]; removed: string[] }> {
+      const outside = [...(input.activate ?? []), ...input.start.map((w) => w.name)].find((name) => !name.startsWith(`${input.swarmId}-`));
+      if (outside) throw ApplicationFailure.nonRetryable(`Worker name ${outside} is outside swarm ${input.swarmId}.`, INVALID_SCALING_REQUEST);
+      for (const name of input.activate ?? []) await backend.activate(name);
       for (const name of input.remove) await backend.remove(name);
       const started: string[] = [];
       for (const w of input.start) {
-        if (!w.name.startsWith(`${input.swarmId}-`)) throw ApplicationFailure.nonRetryable(`Worker name ${w.name} is outside swarm ${input.swarmId}.`, INVALID_SCALING_REQUEST);
-        await backend.start({ name: w.name, seq: w.seq, swarmId: input.swarmId, profile: w.profile, temporalAddress, namespace, env, shutdownGraceSeconds: input.shutdownGraceSeconds });
+        await backend.start({ name: w.name, seq: w.seq, swarmId: input.swarmId, profile: w.profile, temporalAddress, namespace, env, shutdownGraceSeconds: input.shutdownGraceSeconds, standby: w.standby });
         started.push(w.name);
       }
-      return { started, removed: input.remove };
+      return { started, activated: input.activate ?? [], removed: input.remove };
     },
 
     /** SIGTERM, wait while the worker finishes its running activities, remove it. Heartbeats while it waits. */

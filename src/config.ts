@@ -120,6 +120,11 @@ export const configSchema = z.object({
     heartbeatFile: z.string().min(1).optional(),
     /** DREAMOS_WORKER_SHUTDOWN_GRACE_S: seconds running activities get to finish on SIGTERM. Default 10. */
     shutdownGraceSeconds: z.coerce.number().int().min(0).max(3600).default(10),
+    /**
+     * DREAMOS_WORKER_STANDBY: boot, connect and load the workflow bundle, then wait without polling
+     * until SIGUSR2 (the scaler's warm standby). Default false.
+     */
+    standby: flag.default(false),
   }),
   scaling: z.object({
     /** DREAMOS_SCALING_BACKEND: `docker`, `process`, or `auto` (docker when an engine answers). Default `auto`. */
@@ -185,6 +190,7 @@ export function loadConfig(env: Env = process.env): DreamConfig {
       identity: nonEmpty(env.DREAMOS_WORKER_IDENTITY),
       heartbeatFile: nonEmpty(env.DREAMOS_WORKER_HEARTBEAT_FILE),
       shutdownGraceSeconds: nonEmpty(env.DREAMOS_WORKER_SHUTDOWN_GRACE_S),
+      standby: nonEmpty(env.DREAMOS_WORKER_STANDBY),
     },
     scaling: { backend: nonEmpty(env.DREAMOS_SCALING_BACKEND), image: nonEmpty(env.DREAMOS_WORKER_IMAGE) },
     logLevel: nonEmpty(env.DREAMOS_LOG_LEVEL),
@@ -235,6 +241,7 @@ const ENV_NAMES: Record<string, string> = {
   'worker.identity': 'DREAMOS_WORKER_IDENTITY',
   'worker.heartbeatFile': 'DREAMOS_WORKER_HEARTBEAT_FILE',
   'worker.shutdownGraceSeconds': 'DREAMOS_WORKER_SHUTDOWN_GRACE_S',
+  'worker.standby': 'DREAMOS_WORKER_STANDBY',
   'scaling.backend': 'DREAMOS_SCALING_BACKEND',
   'scaling.image': 'DREAMOS_WORKER_IMAGE',
   logLevel: 'DREAMOS_LOG_LEVEL',

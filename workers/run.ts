@@ -20,8 +20,16 @@ async function runToEnd(managed: ManagedWorker): Promise<void> {
   }
 }
 
+export interface RunOptions {
+  /**
+   * Warm standby: the workers are created (connected, bundle loaded) but poll only once this
+   * resolves `run`; on `stop` they are released without ever polling.
+   */
+  hold?: Promise<'run' | 'stop'>;
+}
+
 /** Creates and runs one worker per role; if one cannot be created, those already created are released. */
-export async function runWorkers(roles: TaskQueueRole[], deps: WorkerDeps): Promise<RunningWorkers> {
+export async function runWorkers(roles: TaskQueueRole[], deps: WorkerDeps, options: RunOptions = {}): Promise<RunningWorkers> {
   const created: ManagedWorker[] = [];
   try {
     // The nexus worker first: it is the one that can fail on its own resources (files, port).
@@ -32,7 +40,8 @@ export async function runWorkers(roles: TaskQueueRole[], deps: WorkerDeps): Prom
     throw err;
   }
   const workers = created.map((m) => m.worker);
-  const done = Promise.all(created.map(runToEnd)).then(() => undefined);
+  const hold = options.hold ?? Promise.resolve('run' as const);
+  const done = Promise.all(created.map(async (m) => ((await hold) === 'run' ? runToEnd(m) : m.close()))).then(() => undefined);
   return {
     workers,
     dashboardUrl: created.find((m) => m.dashboardUrl)?.dashboardUrl,

@@ -41,7 +41,7 @@ function printStatus(status: ScalerStatus): void {
     say(`  ${d.profile}: ${d.current} live → ${d.desired} desired (${d.reason}); limits ${limits.minWorkers}..${limits.maxWorkers}`);
     if (q) say(`    backlog ${q.activityBacklog} activity / ${q.workflowBacklog} workflow tasks (age ${Math.round(q.backlogAgeMs)} ms), ${q.openTasks} open tasks, ${q.pollers.length} pollers`);
   }
-  for (const w of status.workers) say(`  ${w.name}  ${w.profile}  ${w.state}${w.draining ? '  draining' : ''}`);
+  for (const w of status.workers) say(`  ${w.name}  ${w.profile}  ${w.state}${w.draining ? '  draining' : ''}${w.standby ? '  standby (not polling)' : ''}`);
 }
 
 function startCommand(): Command {
@@ -51,11 +51,12 @@ function startCommand(): Command {
     .option('--min <n>', 'minimum workers of the standard profile', count, DEFAULT_POLICY.minWorkers)
     .option('--max <n>', 'maximum workers of the standard profile', count, DEFAULT_POLICY.maxWorkers)
     .option('--heavy-max <n>', 'also size a heavy profile (queue agents-heavy) up to this many workers', count)
+    .option('--standby <n>', 'warm standby workers of the standard profile: booted, not polling, activated first on a scale-up (each costs its memory while it waits)', count, DEFAULT_POLICY.standbyWorkers)
     .option('--interval <ms>', 'time between observations', count, 5_000)
-    .action(async (options: { swarm: string; min: number; max: number; heavyMax?: number; interval: number }) => {
+    .action(async (options: { swarm: string; min: number; max: number; standby: number; heavyMax?: number; interval: number }) => {
       const { client } = await clientFromEnv();
       try {
-        const profiles = [{ profile: STANDARD_PROFILE, policy: { ...DEFAULT_POLICY, minWorkers: options.min, maxWorkers: options.max } }];
+        const profiles = [{ profile: STANDARD_PROFILE, policy: { ...DEFAULT_POLICY, minWorkers: options.min, maxWorkers: options.max, standbyWorkers: options.standby } }];
         if (options.heavyMax) profiles.push({ profile: HEAVY_PROFILE, policy: { ...DEFAULT_POLICY, minWorkers: 0, maxWorkers: options.heavyMax } });
         const handle = await startScaler(client, defaultScalerInput(options.swarm, { profiles, intervalMs: options.interval }));
         say(`scaler ${handle.workflowId} running (control queue); \`dreamos swarm status --swarm ${options.swarm}\` shows its decisions`);

@@ -9,6 +9,9 @@ import { runWorkers } from '../../workers/run';
 import { defaultWorkflowBundleDir } from '../../workers/paths';
 import { say } from './context';
 import { startHeartbeatFile } from '../scaling/heartbeat-file';
+import { ACTIVATE_SIGNAL, waitForActivation } from '../scaling/standby';
+
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -17,8 +20,11 @@ export function workerCommand(): Command {
     .action(async (options: { queue: TaskQueueRole[] }) => {
       const config = loadConfig();
       // SIGINT/SIGTERM make the SDK shut the workers down gracefully (the default runtime behaviour).
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      // The SDK's default shutdown signals include SIGUSR2, which here activates a standby worker.
+      Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: SHUTDOWN_SIGNALS });
       const target = temporalTarget(config);
+      // Listening before the slow part: an activation that arrives while booting is not lost.
+      const hold = config.worker.standby ? waitForActivation() : undefined;
       const connection = await connectWorker(target);
       const running = await runWorkers(options.queue, {
         connection,
@@ -27,10 +33,20 @@ export function workerCommand(): Command {
         workflowBundles: defaultWorkflowBundleDir(),
         identity: config.worker.identity ?? `${os.hostname()}-${process.pid}`,
         shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
-      });
+      }, { hold });
       const stopBeating = startHeartbeatFile(config.worker.heartbeatFile, running.workers);
       const build = config.deployment.buildId ? `, build ${config.deployment.name}/${config.deployment.buildId}` : '';
-      say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${target.address}, namespace ${target.namespace}${build} (model: ${selectedProvider(config)})`);
+      const serving = () => say(`worker ${process.pid} serving ${options.queue.join(', ')} at ${target.address}, namespace ${target.namespace}${build} (model: ${selectedProvider(config)})`);
+      if (hold) {
+        say(`worker ${process.pid} standing by for ${options.queue.join(', ')} (not polling until ${ACTIVATE_SIGNAL})`);
+        if ((await hold) === 'stop') {
+          // Nothing polled, nothing runs: no work to drain.
+          stopBeating();
+          say(`standby worker ${process.pid} stopped before it was activated`);
+          process.exit(0);
+        }
+      }
+      serving();
       await running.done.finally(stopBeating);
       await connection.close();
     });

@@ -68,6 +68,8 @@ export interface ScalerCarried {
   limits: Record<string, { minWorkers: number; maxWorkers: number }>;
   /** Workers this scaler has seen: new names in an observation are adopted. */
   known: string[];
+  /** Standby workers this scaler has activated, with the time it did (absent in state carried by older runs). */
+  activated?: Record<string, number>;
 }
 
 export interface ScalerWorkerView {
@@ -75,6 +77,8 @@ export interface ScalerWorkerView {
   profile: string;
   state: string;
   draining: boolean;
+  /** Booted, not polling: warm standby. */
+  standby: boolean;
 }
 
 /** The `scalerState` query: what `dreamos swarm status` prints. */

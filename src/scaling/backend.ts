@@ -8,6 +8,8 @@ export const LABELS = {
   queue: 'dreamos.queue',
   profile: 'dreamos.profile',
   seq: 'dreamos.seq',
+  /** Set on workers started as warm standby (they poll only once activated). */
+  standby: 'dreamos.standby',
 } as const;
 
 /** A worker to start: its name is decided by the scaler (swarm id, profile, sequence). */
@@ -23,6 +25,8 @@ export interface WorkerSpec {
   env: Record<string, string>;
   /** Seconds running activities get on SIGTERM before the worker exits. */
   shutdownGraceSeconds: number;
+  /** Boot as warm standby: connect and load, but poll only once activated. */
+  standby?: boolean;
 }
 
 export type WorkerState = 'starting' | 'running' | 'exited' | 'unhealthy';
@@ -40,6 +44,8 @@ export interface WorkerInfo {
   /** Container id or pid. */
   ref: string;
   exitCode?: number;
+  /** Started as warm standby (it may have been activated since: the scaler knows). */
+  standby: boolean;
 }
 
 /** Where agent workers run. Every operation is idempotent by worker name. */
@@ -53,6 +59,8 @@ export interface WorkerBackend {
   start(spec: WorkerSpec): Promise<WorkerInfo>;
   /** SIGTERM, wait until it has finished its running activities and exited, then remove it. */
   drain(name: string, graceSeconds: number, onWaiting?: () => void): Promise<void>;
+  /** Activates a standby worker (SIGUSR2): it starts polling. Repeating it is harmless. */
+  activate(name: string): Promise<void>;
   /** Removes a worker at once (dead ones); a missing worker is not an error. */
   remove(name: string): Promise<void>;
   /** The last lines of a worker's output. */
@@ -72,6 +80,7 @@ export function workerEnv(spec: WorkerSpec, heartbeatFile: string): Record<strin
     DREAMOS_WORKER_IDENTITY: spec.name,
     DREAMOS_WORKER_HEARTBEAT_FILE: heartbeatFile,
     DREAMOS_WORKER_SHUTDOWN_GRACE_S: String(spec.shutdownGraceSeconds),
+    ...(spec.standby ? { DREAMOS_WORKER_STANDBY: 'true' } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { DreamError, errorMessage } from '../errors';
+import { ACTIVATE_SIGNAL } from './standby';
 import { LABELS, WorkerBackend, WorkerInfo, WorkerSpec, WorkerState, workerEnv } from './backend';
 
 /** Inside the image (Dockerfile.worker): the worker's heartbeat file, checked by its HEALTHCHECK. */
@@ -47,6 +48,7 @@ function toInfo(c: Docker.ContainerInfo): WorkerInfo {
     state: stateOf(c),
     startedAt: c.Created * 1000,
     ref: c.Id,
+    standby: labels[LABELS.standby] === 'true',
   };
 }
 
@@ -97,7 +99,7 @@ export class DockerBackend implements WorkerBackend {
         Image: this.options.image,
         Cmd: ['worker', '--queue', 'agents'],
         Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        Labels: { [LABELS.swarm]: spec.swarmId, [LABELS.queue]: profile.taskQueue, [LABELS.profile]: profile.name, [LABELS.seq]: String(spec.seq) },
+        Labels: { [LABELS.swarm]: spec.swarmId, [LABELS.queue]: profile.taskQueue, [LABELS.profile]: profile.name, [LABELS.seq]: String(spec.seq), ...(spec.standby ? { [LABELS.standby]: 'true' } : {}) },
         // Docker's own stop timeout matches the drain grace, so `docker stop` drains too.
         StopTimeout: spec.shutdownGraceSeconds + 5,
         HostConfig: {
@@ -130,6 +132,16 @@ export class DockerBackend implements WorkerBackend {
       if (beat) clearInterval(beat);
     }
     await this.remove(name);
+  }
+
+  async activate(name: string): Promise<void> {
+    await this.docker
+      .getContainer(name)
+      .kill({ signal: ACTIVATE_SIGNAL })
+      .catch((err: unknown) => {
+        // Gone or not running: the next observation finds it dead and replaces it.
+        if (!isNotFound(err) && (err as { statusCode?: number }).statusCode !== 409) throw err;
+      });
   }
 
   async remove(name: string): Promise<void> {

@@ -31,19 +31,23 @@ export const scalingEventSchema = z
     pollers: z.number().int().nonnegative(),
     current: z.number().int().nonnegative(),
     desired: z.number().int().nonnegative(),
-    /** Live workers once reconciled (draining ones excluded). */
+    /** Live workers once reconciled (draining and standby ones excluded). */
     actual: z.number().int().nonnegative(),
+    /** Standby workers once reconciled (booted, not polling). Absent in older events. */
+    standby: z.number().int().nonnegative().default(0),
     reason: z.string().min(1),
     started: z.array(z.string()),
+    /** Standby workers activated (absent in older events). */
+    activated: z.array(z.string()).default([]),
     drained: z.array(z.string()),
     dead: z.array(z.string()),
     adopted: z.array(z.string()),
   })
   .strict();
 
-export type ScalingEvent = z.infer<typeof scalingEventSchema>;
+export type ScalingEvent = z.output<typeof scalingEventSchema>;
 
-const LIST_COLUMNS = ['started', 'drained', 'dead', 'adopted'] as const;
+const LIST_COLUMNS = ['started', 'activated', 'drained', 'dead', 'adopted'] as const;
 
 interface Row {
   key: string;
@@ -98,6 +102,7 @@ export class ScalingEventStore {
     return rows.reverse().map((row) => {
       const event = JSON.parse(row.detail) as ScalingEvent;
       for (const column of LIST_COLUMNS) event[column] ??= [];
+      event.standby ??= 0;
       return event;
     });
   }

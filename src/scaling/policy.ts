@@ -35,11 +35,18 @@ export const scalingPolicySchema = z
      * recommended over this window, so capacity goes back only after load stayed low this long.
      */
     idleWindowMs: z.number().int().min(0),
+    /**
+     * Warm standby: workers kept booted but not polling (no slots, no CPU once started), beyond
+     * those the load asks for. A scale-up activates them first, which takes a signal instead of a
+     * worker's boot, and boots fresh ones to refill. They cost their memory while they wait.
+     * Default 0.
+     */
+    standbyWorkers: z.number().int().min(0).max(100).default(0),
   })
   .strict()
   .refine((p) => p.minWorkers <= p.maxWorkers, { message: 'minWorkers must not exceed maxWorkers', path: ['minWorkers'] });
 
-export type ScalingPolicy = z.infer<typeof scalingPolicySchema>;
+export type ScalingPolicy = z.output<typeof scalingPolicySchema>;
 
 export const DEFAULT_POLICY: ScalingPolicy = {
   minWorkers: 1,
@@ -51,6 +58,7 @@ export const DEFAULT_POLICY: ScalingPolicy = {
   upCooldownMs: 0,
   downCooldownMs: 30_000,
   idleWindowMs: 120_000,
+  standbyWorkers: 0,
 };
 
 /** The load of one profile's task queue, as Temporal reports it (approximate). */

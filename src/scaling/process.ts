@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DreamError } from '../errors';
 import { WorkerBackend, WorkerInfo, WorkerSpec, workerEnv } from './backend';
 import { projectRoot } from './project-root';
+import { ACTIVATE_SIGNAL } from './standby';
 
 /** A heartbeat older than this (after the start period) marks a hung worker, as the image's HEALTHCHECK does. */
 const HEARTBEAT_STALE_MS = 20_000;
@@ -25,6 +26,7 @@ const stateFileSchema = z.object({
   seq: z.number(),
   pid: z.number().optional(),
   startedAt: z.number(),
+  standby: z.boolean().default(false),
 });
 type StateFile = z.infer<typeof stateFileSchema>;
 
@@ -91,7 +93,7 @@ export class ProcessBackend implements WorkerBackend {
   async start(spec: WorkerSpec): Promise<WorkerInfo> {
     const files = this.files(spec.swarmId, spec.name);
     fs.mkdirSync(path.dirname(files.state), { recursive: true });
-    const state: StateFile = { name: spec.name, swarmId: spec.swarmId, profile: spec.profile.name, queue: spec.profile.taskQueue, seq: spec.seq, startedAt: Date.now() };
+    const state: StateFile = { name: spec.name, swarmId: spec.swarmId, profile: spec.profile.name, queue: spec.profile.taskQueue, seq: spec.seq, startedAt: Date.now(), standby: spec.standby ?? false };
     try {
       // Exclusive create: of two attempts starting the same name, one spawns and the other returns.
       fs.writeFileSync(files.state, JSON.stringify(state), { flag: 'wx' });
@@ -134,6 +136,12 @@ export class ProcessBackend implements WorkerBackend {
     await this.remove(name);
   }
 
+  async activate(name: string): Promise<void> {
+    const state = this.findState(name);
+    // Gone or exited: the next observation finds it dead and replaces it.
+    if (state?.pid !== undefined && isWorkerProcess(state.pid, name)) process.kill(state.pid, ACTIVATE_SIGNAL);
+  }
+
   async remove(name: string): Promise<void> {
     const state = this.findState(name);
     if (!state) return;
@@ -174,7 +182,7 @@ export class ProcessBackend implements WorkerBackend {
   private toInfo(state: StateFile): WorkerInfo {
     const fresh = Date.now() - state.startedAt < EXEC_GRACE_MS;
     const alive = state.pid !== undefined && (isWorkerProcess(state.pid, state.name) || (fresh && pidExists(state.pid)));
-    const base = { name: state.name, swarmId: state.swarmId, profile: state.profile, queue: state.queue, seq: state.seq, startedAt: state.startedAt, ref: String(state.pid ?? '') };
+    const base = { name: state.name, swarmId: state.swarmId, profile: state.profile, queue: state.queue, seq: state.seq, startedAt: state.startedAt, ref: String(state.pid ?? ''), standby: state.standby };
     if (!alive) return { ...base, state: 'exited' };
     const beat = fs.statSync(this.files(state.swarmId, state.name).heartbeat, { throwIfNoEntry: false });
     const age = Date.now() - (beat?.mtimeMs ?? state.startedAt);

@@ -52,6 +52,8 @@ function burst(now: number): ScalingEvent[] {
     drained: [],
     dead: [],
     adopted: [],
+    standby: 0,
+    activated: [],
   }));
 }
 

@@ -54,6 +54,39 @@ export function scalingBehaviours(backendUnderTest: BackendUnderTest): void {
     expect(h.eventsOf(swarmId).flatMap((e) => e.dead)).toEqual([`${victim.name} (exited)`]);
   }, 180_000);
 
+  test('a warm standby worker boots without polling, is activated first on a burst, and a fresh standby takes its place', async () => {
+    const { swarmId, profile } = h.swarm('standby');
+    const names = [1, 2, 3].map((seq) => `${swarmId}-std-${seq}`);
+    // A short stale window: a standby that is up past it must still not count as dead for not polling.
+    const handle = await h.start(swarmId, profile, { minWorkers: 1, maxWorkers: 2, standbyWorkers: 1 }, { pollerStaleMs: 15_000 });
+    const standby = await waitFor('the standby worker booted and past the stale window', async () => {
+      const found = (await h.backend.list(swarmId)).find((w) => w.name === names[1]);
+      return found?.state === 'running' && Date.now() - found.startedAt > 17_000 ? found : undefined;
+    }, 120_000);
+    expect(standby.standby).toBe(true);
+    expect(await h.backend.logs(names[1], 20)).toMatch(/standing by/);
+    expect((await h.polling(profile)).has(`${names[1]}/agents`)).toBe(false);
+    expect((await handle.query(scalerStateQuery)).workers.find((w) => w.name === names[1])).toMatchObject({ standby: true });
+    expect(h.eventsOf(swarmId).flatMap((e) => e.dead)).toEqual([]);
+
+    const handles = await Promise.all(Array.from({ length: 8 }, () => startAgentTask(h.client, taskSpec({ missionId: swarmId }), { taskQueue: profile.taskQueue })));
+    await Promise.all(handles.map((t) => t.result()));
+    const ranOn = new Set((await Promise.all(handles.map(h.identitiesOf))).flat());
+    expect(ranOn.has(`${names[1]}/agents`)).toBe(true);
+    const activation = h.eventsOf(swarmId).find((e) => e.activated.length > 0);
+    expect(activation).toMatchObject({ activated: [names[1]], started: [names[2]], reason: 'backlog' });
+
+    // Idle again: the activated worker is drained back to the minimum; the fresh standby stays, not polling.
+    const after = await waitFor('one live worker and one standby', async () => {
+      const list = await h.backend.list(swarmId);
+      return list.length === 2 && !list.some((w) => w.name === names[1]) ? list : undefined;
+    }, 90_000);
+    expect(after.map((w) => [w.name, w.standby])).toEqual([[names[0], false], [names[2], true]]);
+    expect((await h.polling(profile)).has(`${names[2]}/agents`)).toBe(false);
+    expect(h.eventsOf(swarmId).flatMap((e) => e.drained)).toEqual([names[1]]);
+    expect(h.eventsOf(swarmId).flatMap((e) => e.dead)).toEqual([]);
+  }, 240_000);
+
   test('a restarted scaler adopts the running workers and starts no duplicates', async () => {
     const { swarmId, profile } = h.swarm('adopt');
     const first = await h.start(swarmId, profile, { minWorkers: 2, maxWorkers: 2 });

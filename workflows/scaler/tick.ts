@@ -7,8 +7,9 @@ import { planProfile, workerHealth } from '../../src/scaling/plan';
 /** What one tick does, decided from one observation: plain data the workflow loop acts on. */
 export interface TickPlan {
   decisions: ProfileDecision[];
-  /** Dead workers to remove, workers to start (both through reconcileWorkers). */
+  /** Dead workers to remove, standby workers to activate, workers to start (all through reconcileWorkers). */
   remove: string[];
+  activate: string[];
   start: ReconcileInput['start'];
   /** Surplus workers to drain in the background. */
   drain: string[];
@@ -26,7 +27,8 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
   // A restarted scaler (or host) continues the sequence past every worker it finds.
   let nextSeq = Math.max(state.nextSeq, ...observed.workers.map((w) => w.seq + 1));
   const pollers = new Set(Object.values(observed.queues).flatMap((q) => q.pollers));
-  const health = workerHealth(observed.workers, pollers, draining, observed.at, config.pollerStaleMs);
+  const activated = new Map(Object.entries(state.activated ?? {}));
+  const health = workerHealth(observed.workers, pollers, draining, observed.at, config.pollerStaleMs, activated);
   const deadOf = (profile: string) => health.dead.filter((d) => d.worker.profile === profile);
   const decisions = decideAll(
     config.profiles.map(({ profile, policy }) => ({
@@ -38,15 +40,19 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
     })),
     now,
   );
-  const plan: TickPlan = { decisions, remove: health.dead.map((d) => d.worker.name), start: [], drain: [], events: [], next: { ...state, memory: { ...state.memory } } };
+  const plan: TickPlan = { decisions, remove: health.dead.map((d) => d.worker.name), activate: [], start: [], drain: [], events: [], next: { ...state, memory: { ...state.memory } } };
   for (const [i, decision] of decisions.entries()) {
-    const { profile } = config.profiles[i];
+    const { profile, policy } = config.profiles[i];
     const live = health.live.get(profile.name) ?? [];
-    const profilePlan = planProfile(config.swarmId, decision, live, nextSeq);
+    const standby = health.standby.get(profile.name) ?? [];
+    const profilePlan = planProfile(config.swarmId, decision, live, nextSeq, standby, policy.standbyWorkers);
     nextSeq = profilePlan.nextSeq;
     plan.next.memory[profile.name] = decision.memory;
     plan.start.push(...profilePlan.start.map((w) => ({ ...w, profile })));
+    plan.activate.push(...profilePlan.activate);
     plan.drain.push(...profilePlan.drain);
+    const activeStarts = profilePlan.start.filter((w) => !w.standby).length;
+    const drainedLive = profilePlan.drain.filter((name) => live.some((w) => w.name === name)).length;
     plan.events.push({
       ...loadOf(observed.queues[profile.name]),
       key: `${eventKey}#${state.tick}#${profile.name}`,
@@ -56,16 +62,25 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
       queue: profile.taskQueue,
       current: decision.current,
       desired: decision.desired,
-      actual: live.length + profilePlan.start.length - profilePlan.drain.length,
+      actual: live.length + activeStarts + profilePlan.activate.length - drainedLive,
+      standby: standby.length - profilePlan.activate.length + (profilePlan.start.length - activeStarts) - (profilePlan.drain.length - drainedLive),
       reason: decision.reason,
       started: profilePlan.start.map((w) => w.name),
+      activated: profilePlan.activate,
       drained: profilePlan.drain,
       dead: deadOf(profile.name).map((d) => `${d.worker.name} (${d.cause})`),
       adopted: observed.workers.filter((w) => w.profile === profile.name && !known.has(w.name)).map((w) => w.name),
     });
   }
   const seen = [...observed.workers.map((w) => w.name), ...plan.start.map((w) => w.name)];
-  plan.next = { ...plan.next, tick: state.tick + 1, nextSeq, known: [...new Set(seen)].filter((n) => !plan.remove.includes(n)) };
+  const present = new Set(observed.workers.map((w) => w.name));
+  plan.next = {
+    ...plan.next,
+    tick: state.tick + 1,
+    nextSeq,
+    known: [...new Set(seen)].filter((n) => !plan.remove.includes(n)),
+    activated: Object.fromEntries([...[...activated].filter(([n]) => present.has(n) && !plan.remove.includes(n)), ...plan.activate.map((n) => [n, now] as const)]),
+  };
   return plan;
 }
 
@@ -89,7 +104,7 @@ export function statusOf(config: ScalerConfig, state: ScalerCarried, decisions: 
     limits: state.limits,
     decisions,
     observations: observed.queues,
-    workers: observed.workers.map((w) => ({ name: w.name, profile: w.profile, state: w.state, draining: draining.has(w.name) })),
+    workers: observed.workers.map((w) => ({ name: w.name, profile: w.profile, state: w.state, draining: draining.has(w.name), standby: w.standby && !(w.name in (state.activated ?? {})) })),
   };
 }
 

@@ -118,8 +118,8 @@ export async function scaler(input: ScalerWorkflowInput): Promise<void> {
     // The first run's id stays across continue-as-new and differs for a restarted scaler.
     const plan = planTick(config, state, observed, new Set(draining.keys()), Date.now(), workflowInfo().firstExecutionRunId);
     plan.drain.forEach(drain);
-    if (plan.remove.length > 0 || plan.start.length > 0) {
-      await reconcileWorkers({ swarmId: config.swarmId, remove: plan.remove, start: plan.start, shutdownGraceSeconds: config.shutdownGraceSeconds });
+    if (plan.remove.length > 0 || plan.activate.length > 0 || plan.start.length > 0) {
+      await reconcileWorkers({ swarmId: config.swarmId, remove: plan.remove, ...(plan.activate.length > 0 ? { activate: plan.activate } : {}), start: plan.start, shutdownGraceSeconds: config.shutdownGraceSeconds });
     }
     // Scaling goes on while the nexus worker is away; a write that cannot land in time is dropped.
     pending.push(recordScalingEvents({ events: plan.events }).catch((err: unknown) => log.warn('scaling events not recorded', { tick: state.tick, error: String(err) })));

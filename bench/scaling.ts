@@ -132,17 +132,20 @@ async function fixedPool(client: Client, backend: WorkerBackend, address: string
   }
 }
 
-async function autoscaled(client: Client, backend: WorkerBackend, home: string): Promise<ArmResult> {
-  const swarmId = `bench-auto-${process.pid}`;
+/** The scaler going 1 → N; with `standbyWorkers`, that many more are booted and wait unpolled (and are counted). */
+async function autoscaled(client: Client, backend: WorkerBackend, home: string, standbyWorkers: number): Promise<ArmResult> {
+  const swarmId = `bench-auto${standbyWorkers}-${process.pid}`;
   const profile = { ...PROFILE, taskQueue: `agents-${swarmId}` };
   const handle = await startScaler(client, {
     swarmId,
-    profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 1, maxWorkers: N, maxStepUp: N, maxStepDown: N, upCooldownMs: 0, downCooldownMs: 0, idleWindowMs: IDLE_WINDOW_MS } }],
+    profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 1, maxWorkers: N, maxStepUp: N, maxStepDown: N, upCooldownMs: 0, downCooldownMs: 0, idleWindowMs: IDLE_WINDOW_MS, standbyWorkers } }],
     intervalMs: 500,
     shutdownGraceSeconds: 5,
   });
   try {
     await waitUntil(async () => (await pollers(client, profile.taskQueue)).has(pollerIdentity(workerName(swarmId, profile.name, 1))), 60_000, 'the first worker polling');
+    // A standby worker counts from when it is ready (its heartbeat), as a booted worker would.
+    if (standbyWorkers > 0) await waitUntil(async () => (await backend.list(swarmId)).filter((w) => w.standby && w.state === 'running').length >= standbyWorkers, 120_000, 'the standby workers booted');
     const count = sampler(backend, swarmId);
     const leadIn = Date.now();
     await sleep(LEAD_IN_MS);
@@ -157,7 +160,7 @@ async function autoscaled(client: Client, backend: WorkerBackend, home: string):
     })();
     const completionMs = await burst(client, swarmId, profile.taskQueue);
     await watch;
-    await waitUntil(async () => (await backend.list(swarmId)).length <= 1, 120_000, 'the pool back at its minimum');
+    await waitUntil(async () => (await backend.list(swarmId)).length <= 1 + standbyWorkers, 120_000, 'the pool back at its minimum');
     await count.stop();
     const end = Date.now();
     const events = ScalingEventStore.open(path.join(home, 'scaling.db'));
@@ -210,33 +213,33 @@ export const scalingBenchmark: Benchmark = {
       progress(`fixed pool of 1: ${(one.completionMs / 1000).toFixed(1)} s`);
       const many = await fixedPool(bench.client, backend, bench.server.address, N);
       progress(`fixed pool of ${N}: ${(many.completionMs / 1000).toFixed(1)} s`);
-      const auto = await autoscaled(bench.client, backend, home);
+      const auto = await autoscaled(bench.client, backend, home, 0);
       progress(`autoscaled 1→${N}: ${(auto.completionMs / 1000).toFixed(1)} s, decided to add workers after ${auto.firstScaleUpMs} ms, first extra worker polling after ${auto.firstExtraWorkerMs} ms, peak ${auto.peakWorkers}`);
-      // A fixed pool holds its N workers whatever the load: over the autoscaled run's horizon it uses N × horizon.
-      const fixedOverAutoHorizon = many.workerSeconds * (auto.horizonMs / many.horizonMs);
-      const fixedBurstOnly = N * ((auto.horizonMs - LEAD_IN_MS) / 1000);
-      const details = {
-        backend: chosen.reason,
-        tasks: TASKS,
-        latencyMs: LATENCY_MS,
-        fixed1Ms: one.completionMs,
-        fixedNMs: many.completionMs,
-        autoMs: auto.completionMs,
-        autoWorkerSeconds: round(auto.workerSeconds, 1),
-        fixedNWorkerSecondsSameHorizon: round(fixedOverAutoHorizon, 1),
-        horizonS: round(auto.horizonMs / 1000, 1),
-        leadInS: LEAD_IN_MS / 1000,
-        burstOnlyRatio: round(auto.burstWorkerSeconds / fixedBurstOnly, 3),
-        peakWorkers: auto.peakWorkers,
-        firstScaleUpMs: auto.firstScaleUpMs ?? -1,
-        loadAverage1m: round(os.loadavg()[0], 1),
-        fixedPoolStartupMs: startupMs.join(' / '),
+      const warm = await autoscaled(bench.client, backend, home, 1);
+      progress(`autoscaled 1→${N} with 1 standby: ${(warm.completionMs / 1000).toFixed(1)} s, decided to add workers after ${warm.firstScaleUpMs} ms, first extra worker polling after ${warm.firstExtraWorkerMs} ms, peak ${warm.peakWorkers} (standby included)`);
+      const common = { backend: chosen.reason, tasks: TASKS, latencyMs: LATENCY_MS, fixed1Ms: one.completionMs, fixedNMs: many.completionMs, leadInS: LEAD_IN_MS / 1000, loadAverage1m: round(os.loadavg()[0], 1), fixedPoolStartupMs: startupMs.join(' / ') };
+      const arm = (prefix: string, run: ArmResult, standby: number): Metric[] => {
+        // A fixed pool holds its N workers whatever the load: over the autoscaled run's horizon it uses N × horizon.
+        const fixedOverAutoHorizon = many.workerSeconds * (run.horizonMs / many.horizonMs);
+        const details = {
+          ...common,
+          standbyWorkers: standby,
+          autoMs: run.completionMs,
+          autoWorkerSeconds: round(run.workerSeconds, 1),
+          fixedNWorkerSecondsSameHorizon: round(fixedOverAutoHorizon, 1),
+          horizonS: round(run.horizonMs / 1000, 1),
+          burstOnlyRatio: round(run.burstWorkerSeconds / (N * ((run.horizonMs - LEAD_IN_MS) / 1000)), 3),
+          peakWorkers: run.peakWorkers,
+          firstScaleUpMs: run.firstScaleUpMs ?? -1,
+        };
+        return [
+          { name: `${prefix}.burstToExtraWorkerMs`, value: run.firstExtraWorkerMs ?? Number.NaN, unit: 'ms', baseline: null, target: '< 5000', details },
+          { name: `${prefix}.completionVsFixedMax`, value: round(run.completionMs / many.completionMs, 3), unit: 'ratio', baseline: many.completionMs, target: '<= 1.2', details: { ...details, vsFixed1: round(run.completionMs / one.completionMs, 3) } },
+          // Standby workers are counted as workers: they hold their memory while they wait.
+          { name: `${prefix}.workerSecondsVsFixedMax`, value: round(run.workerSeconds / fixedOverAutoHorizon, 3), unit: 'ratio', baseline: round(fixedOverAutoHorizon, 1), target: '<= 0.7', details },
+        ];
       };
-      const metrics: Metric[] = [
-        { name: 'scaling.burstToExtraWorkerMs', value: auto.firstExtraWorkerMs ?? Number.NaN, unit: 'ms', baseline: null, target: '< 5000', details },
-        { name: 'scaling.completionVsFixedMax', value: round(auto.completionMs / many.completionMs, 3), unit: 'ratio', baseline: many.completionMs, target: '<= 1.2', details: { ...details, vsFixed1: round(auto.completionMs / one.completionMs, 3) } },
-        { name: 'scaling.workerSecondsVsFixedMax', value: round(auto.workerSeconds / fixedOverAutoHorizon, 3), unit: 'ratio', baseline: round(fixedOverAutoHorizon, 1), target: '<= 0.7', details },
-      ];
+      const metrics: Metric[] = [...arm('scaling', auto, 0), ...arm('scaling.standby1', warm, 1)];
       return metrics;
     } finally {
       await workers.shutdown();

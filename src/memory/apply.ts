@@ -12,6 +12,24 @@ const APPLY_EVERY_ROWS = 2_000;
 const STAGING = 'CREATE TEMP TABLE IF NOT EXISTS import_keys (namespace TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (namespace, key)) WITHOUT ROWID';
 const ABSENT = 'FROM entries WHERE namespace = ? AND NOT EXISTS (SELECT 1 FROM temp.import_keys k WHERE k.namespace = entries.namespace AND k.key = entries.key)';
 
+/**
+ * What an import into an empty database builds once at the end instead of row by row: the
+ * secondary indexes (sorted in one pass each) and the full-text index (one rebuild), as bulk
+ * loaders do. Their definitions are read from the database itself, so they come back exactly as
+ * its schema has them; the DDL is part of the import's transaction, so a failed import restores them.
+ */
+const DEFERRED = "SELECT type, name, sql FROM sqlite_master WHERE ((type = 'index' AND name IN ('entries_rank', 'entries_short', 'versions_key')) OR (type = 'trigger' AND name = 'entries_fts_insert')) AND sql IS NOT NULL";
+
+function deferIndexes(db: Database.Database): () => void {
+  const deferred = db.prepare(DEFERRED).all() as Array<{ type: 'index' | 'trigger'; name: string; sql: string }>;
+  for (const { type, name } of deferred) db.exec(`DROP ${type.toUpperCase()} ${name}`);
+  return () => {
+    for (const { sql } of deferred) db.exec(sql);
+    // The insert trigger was off: index every entry at once (the database held none before).
+    db.exec("INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')");
+  };
+}
+
 function prepareStaging(db: Database.Database) {
   db.exec(STAGING);
   db.exec('DELETE FROM temp.import_keys');
@@ -40,6 +58,8 @@ export class SnapshotApplier implements EntrySink {
   private unapplied = 0;
   private appliedTo = 0;
   private firstSeq = 0;
+  /** Set when the database held no entry: rebuilds the deferred indexes. */
+  private restoreIndexes?: () => void;
 
   constructor(
     private readonly db: Database.Database,
@@ -52,6 +72,7 @@ export class SnapshotApplier implements EntrySink {
     this.namespaces = namespaces;
     this.occupied = new Set(namespaces.filter((ns) => this.st.anyIn.get(ns) !== undefined));
     if (this.occupied.size > 0) this.staging = prepareStaging(this.db);
+    else if (this.st.anyEntry.get() === undefined) this.restoreIndexes = deferIndexes(this.db);
     this.firstSeq = this.appliedTo = this.st.lastSeq.get()!.seq;
   }
 
@@ -74,6 +95,7 @@ export class SnapshotApplier implements EntrySink {
     this.unapplied += this.params.length / IMPORT_PARAMS;
     this.params = [];
     this.apply();
+    this.restoreIndexes?.();
     if (this.staging !== undefined) {
       for (const ns of this.occupied) {
         this.staging.journalAbsent.run(this.now, ns);

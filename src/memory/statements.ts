@@ -54,6 +54,8 @@ export function prepareStatements(db: Database.Database) {
     /** Short-term keys beyond the window (the least recently updated). */
     overflow: s<{ key: string }>("SELECT key FROM entries INDEXED BY entries_short WHERE namespace = ? AND kind = 'short' ORDER BY updated_at DESC, version DESC LIMIT -1 OFFSET ?"),
     countAll: s<{ n: number }>('SELECT COUNT(*) AS n FROM entries'),
+    /** Whether the database holds any entry (no count: that would read a whole index). */
+    anyEntry: s<{ one: number }>('SELECT 1 AS one FROM entries LIMIT 1'),
     countNamespace: s<{ n: number }>('SELECT COUNT(*) AS n FROM entries WHERE namespace = ?'),
     countByKind: s<{ kind: string; n: number }>('SELECT kind, COUNT(*) AS n FROM entries GROUP BY kind'),
     countNamespaces: s<{ n: number }>('SELECT COUNT(DISTINCT namespace) AS n FROM entries'),

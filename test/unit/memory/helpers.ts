@@ -23,7 +23,9 @@ export function fingerprint(file: string): string {
   const db = new Database(file, { readonly: true });
   try {
     const tables = ['entries', 'versions', 'checkpoints', 'applied_writes', 'schema_version', 'fts_pending', 'entries_fts_data'];
-    return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()));
+    // The schema too: an import into an empty database drops and rebuilds indexes inside its transaction.
+    const schema = db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all();
+    return JSON.stringify([schema, ...tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all())]);
   } finally {
     db.close();
   }

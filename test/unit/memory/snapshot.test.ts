@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { DreamError } from '../../../src/errors';
 import { MEMORY_ERRORS, RecallQuery, SNAPSHOT_FORMAT, SnapshotProgress, SQLiteMemory } from '../../../src/memory';
 import { canonicalEntry } from '../../../src/memory/snapshots';
-import { steppingClock, thrown, useTempDir } from './helpers';
+import Database from 'better-sqlite3';
+import { fingerprint, steppingClock, thrown, useTempDir } from './helpers';
 import { openLines, refusedImport, sealed, writeGeneratedSnapshot } from './snapshot-files';
 
 const tmp = useTempDir();
@@ -46,6 +47,28 @@ describe('snapshots in JSON lines (version 2)', () => {
     expect(imported).toEqual({ entries: 5, namespaces: [AGENT, MISSION], written: 5, removed: 0 });
     for (const query of QUERIES) expect(target.recall(query)).toEqual(source.recall(query));
     for (const ns of [AGENT, MISSION]) expect(target.list(ns)).toEqual(source.list(ns));
+    expect(target.verify().problems).toEqual([]);
+  });
+
+  test('an import into an empty database builds its indexes at the end and leaves the schema exactly as a fresh database has it', () => {
+    fs.writeFileSync(tmp.path('snap.jsonl'), exportedText());
+    const schemaOf = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all();
+      } finally {
+        db.close();
+      }
+    };
+    tmp.open('fresh.db').close();
+    const target = tmp.open('target.db');
+    target.importSnapshot(tmp.path('snap.jsonl'));
+    expect(schemaOf(tmp.path('target.db'))).toEqual(schemaOf(tmp.path('fresh.db')));
+    // The deferred indexes serve reads and writes again: recall walks entries_rank, the text index has every entry.
+    expect(target.recall({ namespaces: [MISSION], text: 'observability' }).map((e) => e.key)).toEqual(['market']);
+    target.put(MISSION, 'after', { content: 'written after the import', importance: 1 });
+    expect(target.recall({ namespaces: [MISSION], limit: 1 })[0].key).toBe('after');
+    expect(target.history(MISSION, 'pricing').map((v) => v.op)).toEqual(['import']);
     expect(target.verify().problems).toEqual([]);
   });
 
@@ -231,6 +254,19 @@ describe('snapshots in JSON lines (version 2)', () => {
     expect(err.message).toContain(tmp.path('bad.jsonl'));
     expect(err.fix).toMatch(/export|Upgrade|Pass a file/);
     expect(untouched).toBe(true);
+  });
+
+  test.each(corruptions)('a snapshot %s is refused by an empty database, which keeps its schema and indexes', (_name, corrupt, code) => {
+    fs.writeFileSync(tmp.path('bad.jsonl'), corrupt(exportedText()));
+    const target = tmp.open('empty.db');
+    const before = fingerprint(tmp.path('empty.db'));
+    const err = thrown(() => target.importSnapshot(tmp.path('bad.jsonl'))) as DreamError;
+
+    expect(err.code).toBe(code);
+    expect(fingerprint(tmp.path('empty.db'))).toBe(before);
+    target.put(MISSION, 'pricing', { content: 'written after a refused import' });
+    expect(target.recall({ namespaces: [MISSION], text: 'refused' }).map((e) => e.key)).toEqual(['pricing']);
+    expect(target.verify().problems).toEqual([]);
   });
 
   test('a missing snapshot file is SNAPSHOT_UNREADABLE', () => {

@@ -134,6 +134,13 @@ const MISSION_SCENARIOS: Record<string, object> = {
     defaults: missionDefaults,
     tasks: [{ taskId: 'big', goal: 'Answer with the heavy worker', workerProfile: 'heavy' }, { taskId: 'small', goal: 'Answer with a standard worker' }],
   },
+  // The supervisor model advising to abandon a task a person decides on (stuck, askPerson when-stuck): asked instead
+  // (marker mission-person-over-abandon-advice), the default at the deadline.
+  'advised-abandon-asks-person': {
+    supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon', advisor: {} },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'long', goal: 'Answer at length', steps: 3, budget: { maxTokens: 100 } }],
+  },
   'person-default-abandon': {
     supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon' },
     defaults: missionDefaults,

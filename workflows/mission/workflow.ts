@@ -43,6 +43,8 @@ export const MAX_CHILD_RUNS = 2_000;
  * keep the old check; see README, "Workflow versioning".
  */
 const LIMITS_AT_SLOT = 'mission-limits-at-slot';
+/** Marks the missions in which a person asked when stuck outranks the model's advice to abandon. */
+const PERSON_OVER_ABANDON_ADVICE = 'mission-person-over-abandon-advice';
 
 function invalidInput(input: unknown): MissionInput {
   const parsed = parseMissionInput(input);
@@ -380,7 +382,10 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       supervision: node.supervision,
     };
     const advice = await advise(node, policyInput, cause, context);
-    const weighed = decideWithAdvice(advice?.advice ? { ...policyInput, advice: advice.advice, tokensLeft: input.maxTokens - tokens } : policyInput);
+    const advised = advice?.advice ? { ...policyInput, advice: advice.advice, tokensLeft: input.maxTokens - tokens } : policyInput;
+    let weighed = decideWithAdvice(advised);
+    // Asked only where the rule changes the decision, so other missions record no marker.
+    if (weighed.decision.kind === 'ask-person' && advised.advice?.kind === 'abandon' && !patched(PERSON_OVER_ABANDON_ADVICE)) weighed = decideWithAdvice({ ...advised, personOutranksAbandonAdvice: false });
     let decision = weighed.decision;
     let byPerson = false;
     const base = { taskId: node.taskId, cause, failureClass: context.failureClasses[0], workflowId: outcome.workflowId };

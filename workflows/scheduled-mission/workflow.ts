@@ -3,7 +3,6 @@ import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { missionEndedSignal, TowerMissionState } from '../../src/contracts/tower';
 import {
-  END_WAIT_MARGIN_MS,
   ENDED_MISSION_STATES,
   missionForRun,
   parseScheduledMissionInput,
@@ -11,8 +10,8 @@ import {
   ScheduleActivities,
   SCHEDULED_MISSION_REJECTED,
   SCHEDULED_MISSION_UNFINISHED,
-  ScheduledMissionInput,
   ScheduledMissionResult,
+  ValidScheduledMissionInput,
 } from '../../src/contracts/scheduled-mission';
 
 /**
@@ -27,7 +26,7 @@ const { submitScheduledMission } = proxyActivities<ScheduleActivities>({
 });
 
 /** The input, checked at the boundary: a schedule, a script or the Web UI may start a run. */
-function validated(input: unknown): ScheduledMissionInput {
+function validated(input: unknown): ValidScheduledMissionInput {
   const parsed = parseScheduledMissionInput(input);
   if (parsed.ok) return parsed.value;
   const where = parsed.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
@@ -38,6 +37,9 @@ function validated(input: unknown): ScheduledMissionInput {
     details: [parsed.issues],
   });
 }
+
+/** `30 min` for whole minutes, else `1500 ms`. */
+const durationText = (ms: number) => (ms > 0 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms} ms`);
 
 /**
  * One run of a mission schedule: submits the mission, under an id of its own, through the control
@@ -59,11 +61,11 @@ export async function scheduledMission(raw: unknown): Promise<ScheduledMissionRe
   log.info('scheduled mission submitted', { scheduleId: input.scheduleId, missionId, state: submitted.state, alreadySubmitted: submitted.alreadySubmitted });
   if (!ended && ENDED_MISSION_STATES.includes(submitted.state)) ended = { state: submitted.state, ...(submitted.reason ? { reason: submitted.reason } : {}) };
 
-  if (!(await condition(() => ended !== undefined, mission.deadlineMs + END_WAIT_MARGIN_MS)) || !ended) {
+  if (!(await condition(() => ended !== undefined, mission.deadlineMs + input.endWaitMarginMs)) || !ended) {
     throw ApplicationFailure.create({
       type: SCHEDULED_MISSION_UNFINISHED,
       nonRetryable: true,
-      message: `Mission ${missionId} did not report its end within its deadline (${mission.deadlineMs} ms) and ${END_WAIT_MARGIN_MS / 60_000} min. Fix: see \`dreamos mission status ${missionId}\` and the tower's state; it may still be queued or running, and the schedule's next run no longer waits for it.`,
+      message: `Mission ${missionId} did not report its end within its deadline (${mission.deadlineMs} ms) and ${durationText(input.endWaitMarginMs)}. Fix: see \`dreamos mission status ${missionId}\` and the tower's state; it may still be queued or running, and the schedule's next run no longer waits for it.`,
     });
   }
   return { missionId, state: ended.state, ...(ended.reason ? { reason: ended.reason } : {}) };

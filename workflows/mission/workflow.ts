@@ -116,7 +116,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   const nodes = new Map<string, TaskNode>();
   for (const task of input.tasks) {
     const offer = task.handoffTo ? { spec: withHandoffOffer(task.spec, task.handoffTo), handoffTo: task.handoffTo } : { spec: task.spec };
-    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, ...offer, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, ...offer, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], runIds: [], decisions: [], assignments: 1, tokens: 0 });
   }
   const records: DecisionRecord[] = [];
   const pending = new Map<string, PendingQuestion>();
@@ -283,7 +283,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
         return;
       }
       const onward = onwardRoles(origin.handoffTo, handoff.role);
-      const node: TaskNode = { taskId, spec: handoffSpec(origin.spec, taskId, handoff, onward), dependsOn: [origin.taskId], supervision: origin.supervision, ...(onward ? { handoffTo: onward } : {}), handoffFrom: origin.taskId, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 };
+      const node: TaskNode = { taskId, spec: handoffSpec(origin.spec, taskId, handoff, onward), dependsOn: [origin.taskId], supervision: origin.supervision, ...(onward ? { handoffTo: onward } : {}), handoffFrom: origin.taskId, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], runIds: [], decisions: [], assignments: 1, tokens: 0 };
       nodes.set(taskId, node);
       handoffRecords.set(taskId, record);
       started.push(node);
@@ -320,7 +320,10 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     publish();
     const spec = runSpec(node.spec, node.runs, inputsOf(node), input.maxTokens - tokens, node.note);
     try {
-      const outcome = await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (id) => node.workflowIds.push(id));
+      const outcome = await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (workflowId, runId) => {
+        node.workflowIds.push(workflowId);
+        node.runIds.push(runId);
+      });
       // Counted before the slot is released, so a task waiting for it sees the tokens spent.
       if (outcome.kind === 'completed') {
         node.tokens += outcome.result.tokens;
@@ -487,7 +490,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   /** Splits a task into parts and a merge step whose output stands for it. */
   async function split(node: TaskNode, count: number): Promise<void> {
     node.state = 'split';
-    const child = (spec: TaskNode['spec'], dependsOn: string[]): TaskNode => ({ taskId: spec.taskId, spec, dependsOn, supervision: node.supervision, parent: node.taskId, splitDepth: node.splitDepth + 1, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+    const child = (spec: TaskNode['spec'], dependsOn: string[]): TaskNode => ({ taskId: spec.taskId, spec, dependsOn, supervision: node.supervision, parent: node.taskId, splitDepth: node.splitDepth + 1, state: 'waiting', runs: 0, workflowIds: [], runIds: [], decisions: [], assignments: 1, tokens: 0 });
     const parts = splitParts(node.spec, count).map((spec) => child(spec, node.dependsOn));
     const merge = child(mergeSpec(node.spec, count), parts.map((p) => p.taskId));
     for (const n of [...parts, merge]) nodes.set(n.taskId, n);

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   condition,
@@ -18,7 +17,7 @@ import type { AnalyticsActivities } from '../../activities/analytics';
 import type { GatheredContext, MissionActivities } from '../../activities/mission';
 import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import type { FailureEventInput } from '../../src/contracts/failure-events';
-import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { invalidWorkflowInput } from '../../src/contracts/failure-types';
 import { DecideRequest, decideUpdate, DecisionRecord, graphQuery, MissionGraph, MissionResult, pauseMissionSignal, PendingQuestion, resumeMissionSignal } from '../../src/contracts/mission';
 import { MissionReport, missionReportSignal } from '../../src/contracts/tower';
 import { MissionInput, parseMissionInput, PERSON_DECISIONS, PersonDecision } from '../../src/contracts/mission-spec';
@@ -50,12 +49,7 @@ function invalidInput(input: unknown): MissionInput {
   const parsed = parseMissionInput(input);
   if (parsed.ok) return parsed.value;
   const where = parsed.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({
-    type: INVALID_WORKFLOW_INPUT,
-    nonRetryable: true,
-    message: `Invalid mission input — ${where}. Fix: correct the field(s) named; \`dreamos submit <file>\` validates a mission file before it starts one.`,
-    details: [parsed.issues],
-  });
+  throw invalidWorkflowInput(`Invalid mission input — ${where}. Fix: correct the field(s) named; \`dreamos submit <file>\` validates a mission file before it starts one.`, parsed.issues);
 }
 
 /**

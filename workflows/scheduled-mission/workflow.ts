@@ -1,5 +1,5 @@
 import { ApplicationFailure, condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { invalidWorkflowInput } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { missionEndedSignal, TowerMissionState } from '../../src/contracts/tower';
 import {
@@ -30,12 +30,10 @@ function validated(input: unknown): ValidScheduledMissionInput {
   const parsed = parseScheduledMissionInput(input);
   if (parsed.ok) return parsed.value;
   const where = parsed.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({
-    type: INVALID_WORKFLOW_INPUT,
-    nonRetryable: true,
-    message: `Invalid scheduled mission input — ${where}. Fix: start it with {"scheduleId", "mission", "priority"}; \`dreamos schedule create <mission-file>\` validates the mission file and builds it.`,
-    details: [parsed.issues],
-  });
+  throw invalidWorkflowInput(
+    `Invalid scheduled mission input — ${where}. Fix: start it with {"scheduleId", "mission", "priority"}; \`dreamos schedule create <mission-file>\` validates the mission file and builds it.`,
+    parsed.issues,
+  );
 }
 
 /** `30 min` for whole minutes, else `1500 ms`. */

@@ -19,6 +19,7 @@ import { bundleWorkflows } from './bundle-workflows';
 import { recordScalerHistories } from './record-scaler-histories';
 import { toRecord } from './history-files';
 import { ProcessBackend } from '../src/scaling/process';
+import { profileQueue } from '../src/contracts/task-queues';
 
 /**
  * Records the histories replayed by test/replay (`--only <prefix>`: only the scenarios whose file
@@ -127,6 +128,19 @@ const MISSION_SCENARIOS: Record<string, object> = {
     defaults: missionDefaults,
     tasks: [{ taskId: 'quick', goal: 'Answer quickly' }, { taskId: 'slow', goal: 'Answer slowly', steps: 5, model: { sim: { latencyMs: 2_000 } } }, { taskId: 'after', goal: 'Then answer', dependsOn: ['slow'] }],
   },
+  // A task asking for the heavy worker profile started on its queue, the other on agents.
+  'worker-profile': {
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'big', goal: 'Answer with the heavy worker', workerProfile: 'heavy' }, { taskId: 'small', goal: 'Answer with a standard worker' }],
+  },
+  // The supervisor model advising to abandon a task a person decides on (stuck, askPerson when-stuck): asked instead
+  // (marker mission-person-over-abandon-advice), the default at the deadline.
+  'advised-abandon-asks-person': {
+    supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon', advisor: {} },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'long', goal: 'Answer at length', steps: 3, budget: { maxTokens: 100 } }],
+  },
   'person-default-abandon': {
     supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 1_000, defaultDecision: 'abandon' },
     defaults: missionDefaults,
@@ -222,6 +236,16 @@ async function main(): Promise<void> {
     analyticsFile: path.join(home, 'analytics.db'),
     dashboard: false,
   });
+  // The heavy profile's worker, for the missions' tasks that ask for it.
+  const heavyWorker = await runWorkers(['agents'], {
+    connection,
+    namespace: 'default',
+    config: loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DREAMOS_HOME: home, DREAMOS_WORKER_TASK_QUEUE: profileQueue('heavy') }),
+    workflowBundles: bundles,
+    memoryFile: path.join(home, 'memory.db'),
+    analyticsFile: path.join(home, 'analytics.db'),
+    dashboard: false,
+  });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   try {
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
@@ -264,6 +288,7 @@ async function main(): Promise<void> {
     }
     await recordScalerHistories(client, scalingBackend, outDir);
   } finally {
+    await heavyWorker.shutdown();
     await workers.shutdown();
     await connection.close();
     await client.connection.close();

@@ -65,10 +65,10 @@ export function buildSummary(store: FailureStore, options: SummaryOptions, parts
   };
 }
 
-/** The Temporal Web UI page of one workflow run (e.g. http://localhost:8233/namespaces/default/workflows/<id>/<run>). */
+/** The Temporal Web UI page of one workflow run (e.g. http://localhost:8233/namespaces/default/workflows/<id>/<run>/history). */
 export function runUrl(temporalUiUrl: string, workflowId: string, runId: string, namespace = 'default'): string {
   const base = temporalUiUrl.replace(/\/+$/, '');
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}`;
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 }
 
 export interface RecentFailureView extends RecentFailure {

@@ -11,7 +11,7 @@ import type { OutputFaultKind } from '../healing/validate';
 import type { RecorderState } from './failure-events';
 import { ESCALATION_REQUIRED } from './failure-types';
 import { SA } from './search-attributes';
-import { TASK_QUEUES } from './task-queues';
+import { profileQueue } from './task-queues';
 
 /** The workflow type name, for clients that start it by name (CLI, other SDKs, schedules). */
 export const AGENT_TASK_WORKFLOW = 'agentTask';
@@ -164,13 +164,14 @@ export function agentTaskWorkflowId(spec: Pick<AgentTaskSpec, 'missionId' | 'tas
 }
 
 /**
- * How a task is started, by a client or a parent workflow alike: its id, queue and input, and the
- * search attributes and summaries the Web UI shows from its first event.
+ * How a task is started, by a client or a parent workflow alike: its id, its queue (that of the
+ * worker profile it asks for), its input, and the search attributes and summaries the Web UI shows
+ * from its first event.
  */
 export function agentTaskStartOptions(spec: AgentTaskSpec, input: AgentTaskInput = { spec }) {
   return {
     workflowId: agentTaskWorkflowId(spec),
-    taskQueue: TASK_QUEUES.agents,
+    taskQueue: profileQueue(spec.workerProfile),
     args: [input] as [AgentTaskInput],
     typedSearchAttributes: [
       { key: SA.role, value: spec.role },

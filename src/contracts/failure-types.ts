@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 /**
  * The `type` of every ApplicationFailure the swarm throws on purpose, shared by the activities
  * that throw them, the workflows whose retry policies name them and the clients that read them.
@@ -9,6 +11,15 @@ export const ESCALATION_REQUIRED = 'EscalationRequired';
 
 /** A workflow started with an input it cannot run (any client may start one). Non-retryable. */
 export const INVALID_WORKFLOW_INPUT = 'InvalidWorkflowInput';
+
+/**
+ * What a workflow throws for an input it cannot run: an `InvalidWorkflowInput` failure, not
+ * retryable, so the run fails at once instead of retrying a workflow task forever. `message` names
+ * each wrong field and the fix; `details` (its one detail) is what a caller reads the issues from.
+ */
+export function invalidWorkflowInput(message: string, details: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type: INVALID_WORKFLOW_INPUT, nonRetryable: true, message, details: [details] });
+}
 
 /** A memory request the store can never satisfy. Non-retryable. */
 export const INVALID_MEMORY_REQUEST = 'InvalidMemoryRequest';

@@ -73,6 +73,8 @@ export interface MissionTaskView {
   /** Child runs started for this task (a reassignment or retry is a new run). */
   attempts: number;
   workflowIds: string[];
+  /** The run id of each run in `workflowIds`, same order; absent from missions started before run ids were kept. */
+  runIds?: string[];
   decisions: number;
   tokens: number;
   /** Why it was abandoned or skipped. */

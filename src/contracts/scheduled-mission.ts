@@ -37,6 +37,7 @@ const inputSchema = z.strictObject({
   /** The mission as validated from its file; each run submits it under its own id. */
   mission: z.unknown(),
   priority: z.number().int().min(PRIORITIES[0]).max(PRIORITIES[PRIORITIES.length - 1]).default(DEFAULT_PRIORITY),
+  endWaitMarginMs: z.number().int().min(0).max(7 * 86_400_000).default(END_WAIT_MARGIN_MS),
 });
 
 export interface ScheduledMissionInput {
@@ -44,7 +45,15 @@ export interface ScheduledMissionInput {
   mission: MissionInput;
   /** 1 runs first, 5 last; default 3. */
   priority: number;
+  /**
+   * How long the run waits for its mission's end beyond the mission's deadline, ms (0 to 7 days);
+   * default `END_WAIT_MARGIN_MS` (30 min). Past it the run fails `ScheduledMissionUnfinished`.
+   */
+  endWaitMarginMs?: number;
 }
+
+/** A run's input as validated: every default applied. */
+export type ValidScheduledMissionInput = Required<ScheduledMissionInput>;
 
 export interface ScheduledMissionResult {
   /** The run's mission id: the file's, with the run's start time. */
@@ -56,7 +65,7 @@ export interface ScheduledMissionResult {
 const pathOf = (path: readonly PropertyKey[]) => (path.length > 0 ? path.map(String).join('.') : '(input)');
 
 /** Validates a scheduled run's input (any client may start the workflow): the value, or every issue found. */
-export function parseScheduledMissionInput(input: unknown): { ok: true; value: ScheduledMissionInput } | { ok: false; issues: InputIssue[] } {
+export function parseScheduledMissionInput(input: unknown): { ok: true; value: ValidScheduledMissionInput } | { ok: false; issues: InputIssue[] } {
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })) };
   if (parsed.data.mission === undefined) return { ok: false, issues: [{ path: 'mission', message: 'required: the mission of the schedule' }] };
@@ -65,7 +74,7 @@ export function parseScheduledMissionInput(input: unknown): { ok: true; value: S
   if (mission.value.missionId.length > SCHEDULED_MISSION_ID_MAX) {
     return { ok: false, issues: [{ path: 'mission.missionId', message: `at most ${SCHEDULED_MISSION_ID_MAX} characters: each run adds -yyyyMMddHHmmss to it` }] };
   }
-  return { ok: true, value: { scheduleId: parsed.data.scheduleId, mission: mission.value, priority: parsed.data.priority } };
+  return { ok: true, value: { scheduleId: parsed.data.scheduleId, mission: mission.value, priority: parsed.data.priority, endWaitMarginMs: parsed.data.endWaitMarginMs } };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

@@ -21,6 +21,11 @@ export function workflowListUrl(ui: WebUi, workflowId: string): string {
   return `${base(ui)}/workflows?query=${encodeURIComponent(`WorkflowId="${workflowId}"`)}`;
 }
 
+/** The run's own page where its run id is known; else (a mission started before run ids were kept) the list of the id's runs. */
+export function runLink(ui: WebUi, workflowId: string, runId: string | undefined): string {
+  return runId ? runUrl(ui.temporalUiUrl, workflowId, runId, ui.namespace) : workflowListUrl(ui, workflowId);
+}
+
 export function scheduleUrl(ui: WebUi, scheduleId: string): string {
   return `${base(ui)}/schedules/${encodeURIComponent(scheduleId)}`;
 }
@@ -64,8 +69,10 @@ export interface MissionsPageView extends Omit<MissionsOverview, 'running' | 'en
 
 function missionView(ui: WebUi, run: MissionRunView): MissionView {
   const { graph, ...rest } = run;
-  const view: MissionView = { ...rest, url: runUrl(ui.temporalUiUrl, run.workflowId, run.runId, ui.namespace) };
+  const view: MissionView = { ...rest, url: runLink(ui, run.workflowId, run.runId) };
   if (!graph) return view;
+  // A decision names the run it was taken on: one of its task's runs.
+  const runIds = new Map(graph.tasks.flatMap((t) => t.workflowIds.map((workflowId, i) => [workflowId, t.runIds?.[i]] as const)));
   return {
     ...view,
     graph: {
@@ -73,8 +80,8 @@ function missionView(ui: WebUi, run: MissionRunView): MissionView {
       tokens: graph.tokens,
       running: graph.running,
       paused: graph.paused ?? false,
-      tasks: graph.tasks.map((t) => ({ ...t, runs: t.workflowIds.map((workflowId) => ({ workflowId, url: workflowListUrl(ui, workflowId) })) })),
-      decisions: graph.decisions.map((d) => ({ ...d, url: workflowListUrl(ui, d.workflowId) })),
+      tasks: graph.tasks.map((t) => ({ ...t, runs: t.workflowIds.map((workflowId, i) => ({ workflowId, url: runLink(ui, workflowId, t.runIds?.[i]) })) })),
+      decisions: graph.decisions.map((d) => ({ ...d, url: runLink(ui, d.workflowId, runIds.get(d.workflowId)) })),
       pending: graph.pending.map((q) => ({ ...q, commands: q.allowed.map((decision) => decideCommand(run.missionId, q.taskId, decision)) })),
     },
   };
@@ -94,6 +101,7 @@ export function missionsPageView(ui: WebUi, overview: MissionsOverview): Mission
     ...overview,
     running,
     ended: overview.ended.map((run) => missionView(ui, run)),
+    // The tower continues as new: the list of its runs shows the open one.
     queued: overview.queued.map((m) => ({ ...m, url: workflowListUrl(ui, TOWER_WORKFLOW_ID) })),
     scheduled: overview.scheduled.map((s) => ({ ...s, url: scheduleUrl(ui, s.scheduleId) })),
     questions,

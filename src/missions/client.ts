@@ -1,6 +1,5 @@
 import { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { AgentTaskSpec } from '../contracts/agent-task-spec';
-import { profileQueue } from '../scaling/profiles';
 import {
   AGENT_TASK_WORKFLOW,
   AgentTaskInput,
@@ -23,9 +22,10 @@ export type AgentTaskHandle = WorkflowHandle<AgentTaskWorkflow>;
  * profile (`agents` for the standard one).
  */
 export async function startAgentTask(client: Client, spec: AgentTaskSpec, options: { taskQueue?: string } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<AgentTaskWorkflow>> {
+  const start = agentTaskStartOptions(spec);
   return client.workflow.start<AgentTaskWorkflow>(AGENT_TASK_WORKFLOW, {
-    ...agentTaskStartOptions(spec),
-    taskQueue: options.taskQueue ?? profileQueue(spec.workerProfile),
+    ...start,
+    taskQueue: options.taskQueue ?? start.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

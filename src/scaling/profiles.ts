@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { profileQueue } from '../contracts/task-queues';
 
 /**
  * What one worker of a profile is allowed to do at once: the SDK's slot limits. Real deployments
@@ -38,11 +39,6 @@ export const workerProfileSchema = z
 export type WorkerSlots = z.infer<typeof slotsSchema>;
 export type WorkerResources = z.infer<typeof resourcesSchema>;
 export type WorkerProfile = z.infer<typeof workerProfileSchema>;
-
-/** The task queue of a profile by name: `agents` for the standard one, `agents-<name>` for others. */
-export function profileQueue(name: string | undefined): string {
-  return name === undefined || name === 'standard' ? 'agents' : `agents-${name}`;
-}
 
 /** The default profile: the `agents` queue, 10 model calls and 20 workflow tasks per worker. */
 export const STANDARD_PROFILE: WorkerProfile = {

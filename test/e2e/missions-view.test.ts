@@ -7,7 +7,7 @@ import { FailureStore } from '../../src/analytics/store';
 import { runUrl } from '../../src/analytics/report';
 import { MissionGraph } from '../../src/contracts/mission';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
-import { decideCommand, MissionsPageView, workflowListUrl } from '../../src/dashboard/missions-view';
+import { decideCommand, MissionsPageView } from '../../src/dashboard/missions-view';
 import { RunningDashboard, startDashboard } from '../../src/dashboard/server';
 import { getMission, sendDecision, startMission } from '../../src/missions/mission-client';
 import { SCHEDULED_MISSION_WORKFLOW, temporalMissionsSource } from '../../src/missions/overview';
@@ -107,9 +107,15 @@ describe('a mission waiting for a person', () => {
     expect(summary.slice(0, 3)).toEqual(['summary', 'researcher', 'waiting']);
     expect(summary[5]).toBe('after facts, hard');
 
+    // Each link opens the run's own page (its history), not the list of the workflow id's runs.
+    const runPage = async (workflowId: string) => runUrl(UI.temporalUiUrl, workflowId, (await client.workflow.getHandle(workflowId).describe()).runId, UI.namespace);
     const factsRun = card().locator('table.tasks tr[data-task="facts"] a');
-    expect(await factsRun.getAttribute('href')).toBe(workflowListUrl(UI, `${missionId}.facts`));
+    expect(await factsRun.getAttribute('href')).toBe(await runPage(`${missionId}.facts`));
+    expect(await factsRun.getAttribute('href')).toMatch(new RegExp(`/namespaces/default/workflows/${missionId}\\.facts/[0-9a-f-]{36}/history$`));
+    expect(await card().locator('table.tasks tr[data-task="hard"] a').getAttribute('href')).toBe(await runPage(`${missionId}.hard`));
+    expect(await card().locator('table.decisions a').first().getAttribute('href')).toBe(await runPage(`${missionId}.hard`));
     expect(await card().locator('summary a').getAttribute('href')).toBe(runUrl(UI.temporalUiUrl, `mission.${missionId}`, runId, UI.namespace));
+    expect(await card().locator('summary a').getAttribute('href')).toMatch(/\/history$/);
     // The question is in the mission's card too, and the supervisor's ask-person decision in its decisions.
     expect(await card().locator('.question code').first().innerText()).toBe(decideCommand(missionId, 'hard', asked.pending[0].allowed[0]));
     expect(await card().locator('table.decisions').innerText()).toContain('ask-person');

@@ -42,6 +42,10 @@ describe('replay of recorded histories', () => {
     expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
     // ... and after (marker mission-limits-at-slot): model advice, hand-offs, the token budget, the deadline.
     expect(names).toEqual(expect.arrayContaining(['mission-advised', 'mission-handoff', 'mission-token-budget', 'mission-deadline']));
+    // Advice to abandon a task a person decides on: followed before the patch mission-person-over-abandon-advice, the person asked after it.
+    expect(names).toEqual(expect.arrayContaining(['mission-advised-abandon-asks-person-unpatched', 'mission-advised-abandon-asks-person']));
+    // A task on its worker profile's queue: started on agents before that change (no patch: replay does not match the queue), and now.
+    expect(names).toEqual(expect.arrayContaining(['mission-worker-profile-unpatched', 'mission-worker-profile']));
     // The control tower: intake, a rejection, admission in priority order, pause/resume/cancel, alerts, continue-as-new.
     expect(names).toEqual(expect.arrayContaining(['tower-admission-and-steering', 'tower-after-continue-as-new']));
     // A mission schedule's run: submitted through the tower, then the tower's missionEnded signal.

@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { startAgentTask } from '../../src/missions/client';
-import { profileQueue, WorkerProfile } from '../../src/scaling/profiles';
+import { profileQueue } from '../../src/contracts/task-queues';
+import { WorkerProfile } from '../../src/scaling/profiles';
 import { taskSpec } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { BackendUnderTest, scalingHarness } from './harness';

@@ -1,9 +1,9 @@
 import { FailureStore } from '../../src/analytics/store';
 import { chainIdOf } from '../../src/contracts/failure-events';
 import { missionWorkflowId } from '../../src/contracts/mission';
-import { startMission } from '../../src/missions/mission-client';
+import { sendDecision, startMission } from '../../src/missions/mission-client';
 import { reportMarkdown } from '../../src/missions/report';
-import { ESCALATE_FAST, failsFor, missionOf } from '../helpers/missions';
+import { ESCALATE_FAST, failsFor, missionOf, waitForGraph } from '../helpers/missions';
 import { useTestWorkers } from '../helpers/temporal';
 
 // Its own workers, so its analytics store holds this mission's events only.
@@ -70,4 +70,22 @@ test('without an advisor no model is asked for advice', async () => {
   const history = await handle.fetchHistory();
   const activities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
   expect(activities).not.toContain('promptModel');
+});
+
+test('advice to abandon does not replace the person who decides when stuck: the person is asked, the advice in the question', async () => {
+  // Its token budget spent after one step: not a bad answer, not transient, no assignment left, so the sim supervisor advises abandoning it.
+  const input = missionOf([{ taskId: 'long', steps: 3, budget: { maxTokens: 100 } }], {
+    supervision: { askPerson: 'when-stuck', maxSplitDepth: 0, personDeadlineMs: 60_000, defaultDecision: 'abandon', advisor: {} },
+  });
+  const handle = await startMission(env.client, input);
+  const asked = await waitForGraph(handle, (g) => g.pending.length > 0);
+  expect(asked.pending[0]).toMatchObject({ taskId: 'long', fallback: 'abandon' });
+
+  await sendDecision(env.client, input.missionId, { taskId: 'long', decision: 'abandon' });
+  const result = await handle.result();
+  expect(result.status).toBe('partial');
+  expect(result.decisions).toEqual([
+    expect.objectContaining({ kind: 'ask-person', cause: 'token-budget', reason: expect.stringMatching(/; the supervisor model advises abandoning it: /), outcome: 'resolved' }),
+    expect.objectContaining({ kind: 'abandon', byPerson: true, advice: expect.objectContaining({ verdict: 'overridden', kind: 'abandon', note: expect.stringMatching(/^a person decides once no remedy is left/) }) }),
+  ]);
 });

@@ -2,12 +2,23 @@ import { Client, ScheduleDescription, ScheduleNotFoundError } from '@temporalio/
 import { ApplicationFailure } from '@temporalio/common';
 import { createScheduleActivities } from '../../activities/schedule';
 import { MissionInput } from '../../src/contracts/mission-spec';
-import { ENDED_MISSION_STATES, missionForRun, runMissionId, SCHEDULED_MISSION_REJECTED, ScheduledMissionResult, scheduledRunWorkflowId, scheduleSource } from '../../src/contracts/scheduled-mission';
-import { towerState } from '../../src/missions/tower-client';
+import {
+  ENDED_MISSION_STATES,
+  missionForRun,
+  runMissionId,
+  SCHEDULED_MISSION_REJECTED,
+  SCHEDULED_MISSION_UNFINISHED,
+  SCHEDULED_MISSION_WORKFLOW,
+  ScheduledMissionResult,
+  scheduledRunWorkflowId,
+  scheduleSource,
+} from '../../src/contracts/scheduled-mission';
+import { TASK_QUEUES } from '../../src/contracts/task-queues';
+import { submitThroughTower, towerState } from '../../src/missions/tower-client';
 import { actOnMissionSchedule, createMissionSchedule, describeMissionSchedule } from '../../src/missions/schedule-client';
 import { parseScheduleSpec } from '../../src/missions/schedule-spec';
 import { missionOf } from '../helpers/missions';
-import { ownNamespace, startTestWorkers, testClient, TestWorkers, uniqueId } from '../helpers/temporal';
+import { ownNamespace, startTestWorkers, testClient, TestWorkers, uniqueId, workflowFailure } from '../helpers/temporal';
 
 /** The tower is one per namespace: this file has a namespace of its own. */
 const env = {} as { client: Client; workers: TestWorkers };
@@ -132,6 +143,29 @@ describe('scheduled missions', () => {
     await actOnMissionSchedule(env.client, scheduleId, 'delete');
     await expect(env.client.schedule.getHandle(scheduleId).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   }, 120_000);
+
+  test("a run whose mission does not report its end within the mission's deadline and the margin fails ScheduledMissionUnfinished", async () => {
+    // A mission holding every agent-task slot of the tower (its concurrency clamped to the limit) for 4 s: the run's mission queues behind it.
+    const blocker = missionOf([{ taskId: 'hold', model: { sim: { latencyMs: 4_000 } } }], { maxConcurrentTasks: 200 });
+    await submitThroughTower(env.client, { mission: blocker, priority: 1 }, { start: true });
+    const mission = missionOf([{ taskId: 'answer' }], { deadlineMs: 1_000 });
+    const scheduleId = uniqueId('sched');
+    const handle = await env.client.workflow.start(SCHEDULED_MISSION_WORKFLOW, {
+      workflowId: scheduledRunWorkflowId(scheduleId),
+      taskQueue: TASK_QUEUES.control,
+      args: [{ scheduleId, mission, endWaitMarginMs: 0 }],
+    });
+
+    const failure = await workflowFailure(handle);
+    expect(failure.type).toBe(SCHEDULED_MISSION_UNFINISHED);
+    expect(failure.nonRetryable).toBe(true);
+    const runMission = new RegExp(`^Mission (${mission.missionId}-\\d{14}) did not report its end within its deadline \\(1000 ms\\) and 0 ms\\. Fix: see \`dreamos mission status \\1\` and the tower's state; it may still be queued or running`);
+    expect(failure.message).toMatch(runMission);
+    // It was still queued behind the blocker when the run gave up.
+    const missionId = runMission.exec(failure.message)?.[1];
+    const blocked = (await towerState(env.client)).missions.find((m) => m.missionId === missionId);
+    expect(blocked?.state).toBe('queued');
+  }, 60_000);
 
   test('a retried submission of the same run succeeds with what the tower knows; another run with that mission id is refused', async () => {
     const { submitScheduledMission } = createScheduleActivities(env.client);

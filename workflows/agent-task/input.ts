@@ -1,7 +1,6 @@
-import { ApplicationFailure } from '@temporalio/workflow';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
 import { taskSchemas } from '../../src/contracts/agent-task-spec';
-import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { invalidWorkflowInput } from '../../src/contracts/failure-types';
 
 function where(path: PropertyKey[]): string {
   return path.length > 0 ? path.map(String).join('.') : '(input)';
@@ -16,13 +15,10 @@ export function parseAgentTaskInput(raw: unknown): AgentTaskInput {
   const parsed = taskSchemas().agentTaskInput.safeParse(raw);
   if (parsed.success) return parsed.data as AgentTaskInput;
   const issues = parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`);
-  throw ApplicationFailure.create({
-    type: INVALID_WORKFLOW_INPUT,
-    nonRetryable: true,
-    message:
-      `agentTask input is invalid: ${issues.join('; ')}. ` +
+  throw invalidWorkflowInput(
+    `agentTask input is invalid: ${issues.join('; ')}. ` +
       'Fix: start it with one argument {"spec": {...}} holding at least taskId, role, goal and outputSchema ' +
       '(see examples/ and `dreamos submit --help`; the other fields have defaults).',
-    details: [{ issues }],
-  });
+    { issues },
+  );
 }

@@ -29,7 +29,7 @@ export type ChildOutcome =
  *   its end is `timed-out`, which the supervisor handles like an escalation.
  * `stopping()` tells a cancellation of the mission apart from the child's own deadline.
  */
-export async function runChild(input: AgentTaskInput, deadlineMs: number, stopping: () => boolean, onStarted: (workflowId: string) => void): Promise<ChildOutcome> {
+export async function runChild(input: AgentTaskInput, deadlineMs: number, stopping: () => boolean, onStarted: (workflowId: string, runId: string) => void): Promise<ChildOutcome> {
   const options = agentTaskStartOptions(input.spec, input);
   const deadline = new CancellationScope({ cancellable: true, timeout: deadlineMs });
   try {
@@ -39,7 +39,7 @@ export async function runChild(input: AgentTaskInput, deadlineMs: number, stoppi
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       });
-      onStarted(handle.workflowId);
+      onStarted(handle.workflowId, handle.firstExecutionRunId);
       return { kind: 'completed' as const, workflowId: handle.workflowId, result: await handle.result() };
     });
   } catch (err) {

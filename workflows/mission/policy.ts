@@ -55,6 +55,11 @@ export interface DecisionInput {
   msLeft: number;
   supervision: Supervision;
   advice?: Advice;
+  /**
+   * Whether the person asked when stuck (`askPerson: when-stuck`) outranks the model's advice to
+   * abandon. Default true; false only to replay missions recorded before that rule, which followed the advice.
+   */
+  personOutranksAbandonAdvice?: boolean;
 }
 
 const TRANSIENT: ReadonlySet<FailureClass> = new Set(['model-timeout', 'model-rate-limit', 'model-server-error', 'model-unreachable', 'worker-lost', 'heartbeat-timeout']);
@@ -112,6 +117,11 @@ function beforeAdvice(input: DecisionInput, options: Decision[]): Decision | und
   return options.find((o) => o.kind === 'retry-later');
 }
 
+/** Whether the supervision leaves this escalation to a person: nothing automatic is left and `askPerson` is `when-stuck`. */
+function personDecides(input: DecisionInput, options: Decision[]): boolean {
+  return options.length === 0 && input.supervision.askPerson === 'when-stuck' && !input.personAsked;
+}
+
 function ask(input: DecisionInput, why: string): Decision {
   const s = input.supervision;
   return { kind: 'ask-person', deadlineMs: Math.max(0, Math.min(s.personDeadlineMs, input.msLeft)), fallback: s.defaultDecision, reason: why };
@@ -128,6 +138,8 @@ function weigh(advice: Advice, input: DecisionInput, options: Decision[]): { dec
   const advised = (d: Decision, note?: string) => ({ decision: { ...d, reason: `advised: ${advice.reason}; ${d.reason}` } as Decision, ...(note ? { note } : {}) });
   switch (advice.kind) {
     case 'abandon':
+      // Abandoning instead of a remedy is the model's call; instead of the person who decides, it is not.
+      if (personDecides(input, options) && input.personOutranksAbandonAdvice !== false) return { overridden: 'a person decides once no remedy is left (askPerson: when-stuck): asked, with the advice in the question' };
       return { decision: { kind: 'abandon', reason: `advised: ${advice.reason}` } };
     case 'retry-later':
       // A transient cause with retries left is retried before advice is weighed: here it is not one.
@@ -153,8 +165,9 @@ function weigh(advice: Advice, input: DecisionInput, options: Decision[]): { dec
 /**
  * The rules, in order: hard limits (decisions per task, mission budgets) abandon; `askPerson:
  * always` asks; a transient cause is retried later; valid advice is followed when the limits allow
- * it (a reassignment takes the next configured assignment, a split at most `splitParts` parts);
- * otherwise reassign, then split; when nothing is left a person is asked (`when-stuck`); else the
+ * it (a reassignment takes the next configured assignment, a split at most `splitParts` parts),
+ * except advice to abandon where a person decides; otherwise reassign, then split; when nothing is
+ * left a person is asked (`when-stuck`), the model's advice to abandon in the question; else the
  * task is abandoned. Returns the policy's verdict on the advice when it was weighed.
  */
 export function decideWithAdvice(input: DecisionInput): { decision: Decision; advice?: AdviceVerdict } {
@@ -166,7 +179,10 @@ export function decideWithAdvice(input: DecisionInput): { decision: Decision; ad
   if (weighed && 'decision' in weighed) return { decision: weighed.decision, advice: { followed: true, ...(weighed.note ? { note: weighed.note } : {}) } };
   const verdict = weighed ? { advice: { followed: false, note: weighed.overridden } } : {};
   if (options[0]) return { decision: options[0], ...verdict };
-  if (s.askPerson === 'when-stuck' && !input.personAsked) return { decision: ask(input, `no automatic remedy left for ${input.escalationReason ?? input.end}`), ...verdict };
+  if (personDecides(input, options)) {
+    const advised = input.advice?.kind === 'abandon' ? `; the supervisor model advises abandoning it: ${input.advice.reason}` : '';
+    return { decision: ask(input, `no automatic remedy left for ${input.escalationReason ?? input.end}${advised}`), ...verdict };
+  }
   return { decision: { kind: 'abandon', reason: `no remedy left for ${input.escalationReason ?? input.end}` }, ...verdict };
 }
 

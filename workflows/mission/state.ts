@@ -20,6 +20,8 @@ export interface TaskNode {
   state: MissionTaskState;
   runs: number;
   workflowIds: string[];
+  /** The run id of each of those runs, in the same order (for links to the run's page). */
+  runIds: string[];
   decisions: DecisionKind[];
   /** Assignments used so far (1: the task's own). */
   assignments: number;
@@ -46,6 +48,7 @@ export function viewOf(node: TaskNode): MissionTaskView {
     ...(node.handoffFrom ? { handoffFrom: node.handoffFrom } : {}),
     attempts: node.runs,
     workflowIds: node.workflowIds,
+    runIds: node.runIds,
     decisions: node.decisions.length,
     tokens: node.tokens,
     ...(node.reason ? { reason: node.reason } : {}),

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   condition,
@@ -18,7 +17,7 @@ import type { AnalyticsActivities } from '../../activities/analytics';
 import type { GatheredContext, MissionActivities } from '../../activities/mission';
 import { NEXUS_ACTIVITY_OPTIONS } from '../../src/contracts/activity-options';
 import type { FailureEventInput } from '../../src/contracts/failure-events';
-import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { invalidWorkflowInput } from '../../src/contracts/failure-types';
 import { DecideRequest, decideUpdate, DecisionRecord, graphQuery, MissionGraph, MissionResult, pauseMissionSignal, PendingQuestion, resumeMissionSignal } from '../../src/contracts/mission';
 import { MissionReport, missionReportSignal } from '../../src/contracts/tower';
 import { MissionInput, parseMissionInput, PERSON_DECISIONS, PersonDecision } from '../../src/contracts/mission-spec';
@@ -43,17 +42,14 @@ export const MAX_CHILD_RUNS = 2_000;
  * keep the old check; see README, "Workflow versioning".
  */
 const LIMITS_AT_SLOT = 'mission-limits-at-slot';
+/** Marks the missions in which a person asked when stuck outranks the model's advice to abandon. */
+const PERSON_OVER_ABANDON_ADVICE = 'mission-person-over-abandon-advice';
 
 function invalidInput(input: unknown): MissionInput {
   const parsed = parseMissionInput(input);
   if (parsed.ok) return parsed.value;
   const where = parsed.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({
-    type: INVALID_WORKFLOW_INPUT,
-    nonRetryable: true,
-    message: `Invalid mission input — ${where}. Fix: correct the field(s) named; \`dreamos submit <file>\` validates a mission file before it starts one.`,
-    details: [parsed.issues],
-  });
+  throw invalidWorkflowInput(`Invalid mission input — ${where}. Fix: correct the field(s) named; \`dreamos submit <file>\` validates a mission file before it starts one.`, parsed.issues);
 }
 
 /**
@@ -114,7 +110,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   const nodes = new Map<string, TaskNode>();
   for (const task of input.tasks) {
     const offer = task.handoffTo ? { spec: withHandoffOffer(task.spec, task.handoffTo), handoffTo: task.handoffTo } : { spec: task.spec };
-    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, ...offer, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+    nodes.set(task.spec.taskId, { taskId: task.spec.taskId, ...offer, dependsOn: task.dependsOn, supervision: task.supervision, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], runIds: [], decisions: [], assignments: 1, tokens: 0 });
   }
   const records: DecisionRecord[] = [];
   const pending = new Map<string, PendingQuestion>();
@@ -281,7 +277,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
         return;
       }
       const onward = onwardRoles(origin.handoffTo, handoff.role);
-      const node: TaskNode = { taskId, spec: handoffSpec(origin.spec, taskId, handoff, onward), dependsOn: [origin.taskId], supervision: origin.supervision, ...(onward ? { handoffTo: onward } : {}), handoffFrom: origin.taskId, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 };
+      const node: TaskNode = { taskId, spec: handoffSpec(origin.spec, taskId, handoff, onward), dependsOn: [origin.taskId], supervision: origin.supervision, ...(onward ? { handoffTo: onward } : {}), handoffFrom: origin.taskId, splitDepth: 0, state: 'waiting', runs: 0, workflowIds: [], runIds: [], decisions: [], assignments: 1, tokens: 0 };
       nodes.set(taskId, node);
       handoffRecords.set(taskId, record);
       started.push(node);
@@ -318,7 +314,10 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     publish();
     const spec = runSpec(node.spec, node.runs, inputsOf(node), input.maxTokens - tokens, node.note);
     try {
-      const outcome = await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (id) => node.workflowIds.push(id));
+      const outcome = await runChild({ spec, ...(node.resume ? { resume: node.resume } : {}) }, node.supervision.childDeadlineMs, () => work.consideredCancelled, (workflowId, runId) => {
+        node.workflowIds.push(workflowId);
+        node.runIds.push(runId);
+      });
       // Counted before the slot is released, so a task waiting for it sees the tokens spent.
       if (outcome.kind === 'completed') {
         node.tokens += outcome.result.tokens;
@@ -380,7 +379,10 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       supervision: node.supervision,
     };
     const advice = await advise(node, policyInput, cause, context);
-    const weighed = decideWithAdvice(advice?.advice ? { ...policyInput, advice: advice.advice, tokensLeft: input.maxTokens - tokens } : policyInput);
+    const advised = advice?.advice ? { ...policyInput, advice: advice.advice, tokensLeft: input.maxTokens - tokens } : policyInput;
+    let weighed = decideWithAdvice(advised);
+    // Asked only where the rule changes the decision, so other missions record no marker.
+    if (weighed.decision.kind === 'ask-person' && advised.advice?.kind === 'abandon' && !patched(PERSON_OVER_ABANDON_ADVICE)) weighed = decideWithAdvice({ ...advised, personOutranksAbandonAdvice: false });
     let decision = weighed.decision;
     let byPerson = false;
     const base = { taskId: node.taskId, cause, failureClass: context.failureClasses[0], workflowId: outcome.workflowId };
@@ -482,7 +484,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   /** Splits a task into parts and a merge step whose output stands for it. */
   async function split(node: TaskNode, count: number): Promise<void> {
     node.state = 'split';
-    const child = (spec: TaskNode['spec'], dependsOn: string[]): TaskNode => ({ taskId: spec.taskId, spec, dependsOn, supervision: node.supervision, parent: node.taskId, splitDepth: node.splitDepth + 1, state: 'waiting', runs: 0, workflowIds: [], decisions: [], assignments: 1, tokens: 0 });
+    const child = (spec: TaskNode['spec'], dependsOn: string[]): TaskNode => ({ taskId: spec.taskId, spec, dependsOn, supervision: node.supervision, parent: node.taskId, splitDepth: node.splitDepth + 1, state: 'waiting', runs: 0, workflowIds: [], runIds: [], decisions: [], assignments: 1, tokens: 0 });
     const parts = splitParts(node.spec, count).map((spec) => child(spec, node.dependsOn));
     const merge = child(mergeSpec(node.spec, count), parts.map((p) => p.taskId));
     for (const n of [...parts, merge]) nodes.set(n.taskId, n);

@@ -1,9 +1,9 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ScalingActivities } from '../../activities/scaling';
 import type { ScalingEventActivities } from '../../activities/scaling-events';
 import { limitsError, planTick, statusOf } from './tick';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
-import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { invalidWorkflowInput } from '../../src/contracts/failure-types';
 import {
   drainWorkerSignal,
   INVALID_SCALING_REQUEST,
@@ -38,12 +38,10 @@ function validated(input: unknown): ScalerConfig {
   const parsed = scalerWorkflowInputSchema.safeParse(input);
   if (parsed.success) return parsed.data.config;
   const issues = parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`);
-  throw ApplicationFailure.create({
-    type: INVALID_WORKFLOW_INPUT,
-    nonRetryable: true,
-    message: `scaler input is invalid: ${issues.join('; ')}. Fix: start it with {"config": {"swarmId", "profiles": [{"profile", "policy"}]}} (see \`dreamos swarm start --help\` and src/contracts/scaler.ts).`,
-    details: [{ issues }],
-  });
+  throw invalidWorkflowInput(
+    `scaler input is invalid: ${issues.join('; ')}. Fix: start it with {"config": {"swarmId", "profiles": [{"profile", "policy"}]}} (see \`dreamos swarm start --help\` and src/contracts/scaler.ts).`,
+    { issues },
+  );
 }
 
 function initial(config: ScalerConfig): ScalerCarried {

@@ -1,9 +1,8 @@
 import { ApplicationFailure, condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { invalidWorkflowInput } from '../../src/contracts/failure-types';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { missionEndedSignal, TowerMissionState } from '../../src/contracts/tower';
 import {
-  END_WAIT_MARGIN_MS,
   ENDED_MISSION_STATES,
   missionForRun,
   parseScheduledMissionInput,
@@ -11,8 +10,8 @@ import {
   ScheduleActivities,
   SCHEDULED_MISSION_REJECTED,
   SCHEDULED_MISSION_UNFINISHED,
-  ScheduledMissionInput,
   ScheduledMissionResult,
+  ValidScheduledMissionInput,
 } from '../../src/contracts/scheduled-mission';
 
 /**
@@ -27,17 +26,18 @@ const { submitScheduledMission } = proxyActivities<ScheduleActivities>({
 });
 
 /** The input, checked at the boundary: a schedule, a script or the Web UI may start a run. */
-function validated(input: unknown): ScheduledMissionInput {
+function validated(input: unknown): ValidScheduledMissionInput {
   const parsed = parseScheduledMissionInput(input);
   if (parsed.ok) return parsed.value;
   const where = parsed.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({
-    type: INVALID_WORKFLOW_INPUT,
-    nonRetryable: true,
-    message: `Invalid scheduled mission input — ${where}. Fix: start it with {"scheduleId", "mission", "priority"}; \`dreamos schedule create <mission-file>\` validates the mission file and builds it.`,
-    details: [parsed.issues],
-  });
+  throw invalidWorkflowInput(
+    `Invalid scheduled mission input — ${where}. Fix: start it with {"scheduleId", "mission", "priority"}; \`dreamos schedule create <mission-file>\` validates the mission file and builds it.`,
+    parsed.issues,
+  );
 }
+
+/** `30 min` for whole minutes, else `1500 ms`. */
+const durationText = (ms: number) => (ms > 0 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms} ms`);
 
 /**
  * One run of a mission schedule: submits the mission, under an id of its own, through the control
@@ -59,11 +59,11 @@ export async function scheduledMission(raw: unknown): Promise<ScheduledMissionRe
   log.info('scheduled mission submitted', { scheduleId: input.scheduleId, missionId, state: submitted.state, alreadySubmitted: submitted.alreadySubmitted });
   if (!ended && ENDED_MISSION_STATES.includes(submitted.state)) ended = { state: submitted.state, ...(submitted.reason ? { reason: submitted.reason } : {}) };
 
-  if (!(await condition(() => ended !== undefined, mission.deadlineMs + END_WAIT_MARGIN_MS)) || !ended) {
+  if (!(await condition(() => ended !== undefined, mission.deadlineMs + input.endWaitMarginMs)) || !ended) {
     throw ApplicationFailure.create({
       type: SCHEDULED_MISSION_UNFINISHED,
       nonRetryable: true,
-      message: `Mission ${missionId} did not report its end within its deadline (${mission.deadlineMs} ms) and ${END_WAIT_MARGIN_MS / 60_000} min. Fix: see \`dreamos mission status ${missionId}\` and the tower's state; it may still be queued or running, and the schedule's next run no longer waits for it.`,
+      message: `Mission ${missionId} did not report its end within its deadline (${mission.deadlineMs} ms) and ${durationText(input.endWaitMarginMs)}. Fix: see \`dreamos mission status ${missionId}\` and the tower's state; it may still be queued or running, and the schedule's next run no longer waits for it.`,
     });
   }
   return { missionId, state: ended.state, ...(ended.reason ? { reason: ended.reason } : {}) };

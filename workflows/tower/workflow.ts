@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -14,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TowerActivities, TowerFigureActivities } from '../../activities/tower';
-import { INVALID_WORKFLOW_INPUT } from '../../src/contracts/failure-types';
+import { invalidWorkflowInput } from '../../src/contracts/failure-types';
 import { MISSION_WORKFLOW, missionStartOptions, pauseMissionSignal, resumeMissionSignal } from '../../src/contracts/mission';
 import { MissionInput, parseMissionInput } from '../../src/contracts/mission-spec';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
@@ -72,12 +71,7 @@ const { recordAlerts } = proxyActivities<{ recordAlerts(input: { alerts: SwarmAl
 });
 
 function invalid(message: string, issues: string[]): never {
-  throw ApplicationFailure.create({
-    type: INVALID_WORKFLOW_INPUT,
-    nonRetryable: true,
-    message: `control tower input is invalid: ${message}. Fix: start it with {"limits": {...}} or no input (see \`dreamos tower start --help\` and src/contracts/tower.ts).`,
-    details: [{ issues }],
-  });
+  throw invalidWorkflowInput(`control tower input is invalid: ${message}. Fix: start it with {"limits": {...}} or no input (see \`dreamos tower start --help\` and src/contracts/tower.ts).`, { issues });
 }
 
 /** The input, checked at the boundary: any client may start the tower. No input means default limits. */

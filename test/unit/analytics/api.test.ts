@@ -82,7 +82,7 @@ describe('dashboard API', () => {
     expect(body.frequency.series.map((s) => [s.failureClass, s.counts.reduce((a, b) => a + b, 0)])).toEqual([['malformed-json', 1]]);
     expect(body.strategies).toEqual([expect.objectContaining({ strategy: 'reask', attempts: 1, successes: 1, successRate: 1 })]);
     expect(body.recent).toHaveLength(1);
-    expect(body.recent[0]).toMatchObject({ workflowId: 'wf-42', resolution: 'resolved', url: 'http://localhost:8233/namespaces/default/workflows/wf-42/run-9' });
+    expect(body.recent[0]).toMatchObject({ workflowId: 'wf-42', resolution: 'resolved', url: 'http://localhost:8233/namespaces/default/workflows/wf-42/run-9/history' });
   });
 
   test('each figure also has its own endpoint', async () => {

@@ -88,6 +88,10 @@ describe('the supervisor policy weighing a model\'s advice', () => {
   const split = (parts?: number) => ({ kind: 'split' as const, reason: 'too broad', ...(parts ? { parts } : {}) });
   const reassign = (role?: string) => ({ kind: 'reassign' as const, reason: 'wrong agent', ...(role ? { to: { role } } : {}) });
   const retry = { kind: 'retry-later' as const, reason: 'flaky' };
+  const abandon = { kind: 'abandon' as const, reason: 'pointless' };
+  /** Nothing automatic left: the one assignment used, the split depth reached. */
+  const stuck = { usedAssignments: 2, splitDepth: 1 };
+  const whenStuck = supervision({ reassignTo: [{ role: 'senior' }], askPerson: 'when-stuck', defaultDecision: 'abandon' });
 
   test.each<[string, Partial<DecisionInput>, { kind: string; followed: boolean; note?: RegExp; parts?: number; role?: string }]>([
     ['split within the depth limit is followed', { advice: split() }, { kind: 'split', followed: true, parts: 2 }],
@@ -101,6 +105,11 @@ describe('the supervisor policy weighing a model\'s advice', () => {
     ['retry-later for an output failure is overridden', { advice: retry }, { kind: 'reassign', followed: false, note: /not a transient cause \(empty-answer\)/ }],
     ['retry-later for a transient cause with retries spent is overridden', { advice: retry, failureClasses: ['model-rate-limit'], history: ['retry-later', 'retry-later'] }, { kind: 'reassign', followed: false, note: /no retry left \(2\/2/ }],
     ['abandon is followed even with remedies left', { advice: { kind: 'abandon', reason: 'pointless' } }, { kind: 'abandon', followed: true }],
+    ['abandon where a person decides (when-stuck, nothing left) is overridden: the person is asked', { advice: abandon, ...stuck, supervision: whenStuck }, { kind: 'ask-person', followed: false, note: /a person decides once no remedy is left \(askPerson: when-stuck\)/ }],
+    ['abandon with remedies left is the model\'s call even when-stuck', { advice: abandon, supervision: whenStuck }, { kind: 'abandon', followed: true }],
+    ['abandon with nothing left and no person to ask is followed', { advice: abandon, ...stuck }, { kind: 'abandon', followed: true }],
+    ['abandon after the person was asked for this escalation is followed', { advice: abandon, ...stuck, supervision: whenStuck, personAsked: true }, { kind: 'abandon', followed: true }],
+    ['abandon in a mission recorded before the person outranked it is followed', { advice: abandon, ...stuck, supervision: whenStuck, personOutranksAbandonAdvice: false }, { kind: 'abandon', followed: true }],
     ['overridden advice with nothing left asks a person when-stuck', { advice: split(), usedAssignments: 2, splitDepth: 1, supervision: supervision({ askPerson: 'when-stuck' }) }, { kind: 'ask-person', followed: false, note: /split depth limit reached/ }],
     ['advice is not weighed once the token budget is spent', { advice: split(), tokensLeft: 0 }, { kind: 'abandon', followed: false, note: /not weighed: mission token budget spent/ }],
     ['advice is not weighed when a transient cause is retried', { advice: split(), failureClasses: ['model-server-error'] }, { kind: 'retry-later', followed: false, note: /not weighed/ }],
@@ -113,6 +122,12 @@ describe('the supervisor policy weighing a model\'s advice', () => {
     if (expected.parts) expect(decision).toMatchObject({ parts: expected.parts });
     if (expected.role) expect(decision).toMatchObject({ to: { role: expected.role } });
     if (expected.followed) expect(decision.reason).toMatch(/^advised: /);
+  });
+
+  test("the person asked instead of abandoning reads the model's advice in the question and gets the mission's default at the deadline", () => {
+    const { decision } = decideWithAdvice(input({ advice: abandon, ...stuck, supervision: whenStuck }));
+    expect(decision).toMatchObject({ kind: 'ask-person', fallback: 'abandon' });
+    expect(decision.reason).toBe('no automatic remedy left for rollback-limit; the supervisor model advises abandoning it: pointless');
   });
 
   test.each<[string, Partial<DecisionInput>, boolean]>([

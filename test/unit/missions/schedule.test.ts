@@ -1,6 +1,6 @@
 import { isDreamError } from '../../../src/errors';
 import { describeScheduleSpec, parsePriority, parseScheduleSpec } from '../../../src/missions/schedule-spec';
-import { missionForRun, parseScheduledMissionInput, runMissionId, SCHEDULED_MISSION_ID_MAX } from '../../../src/contracts/scheduled-mission';
+import { END_WAIT_MARGIN_MS, missionForRun, parseScheduledMissionInput, runMissionId, SCHEDULED_MISSION_ID_MAX } from '../../../src/contracts/scheduled-mission';
 import { parseMissionInput } from '../../../src/contracts/mission-spec';
 import { parseMissionDocument } from '../../../src/tasks/load';
 
@@ -93,7 +93,7 @@ describe("each run's mission id", () => {
 describe("a scheduled run's input", () => {
   test('is validated with its mission and defaulted', () => {
     const parsed = parseScheduledMissionInput({ scheduleId: 's1', mission: mission() });
-    expect(parsed).toMatchObject({ ok: true, value: { scheduleId: 's1', priority: 3, mission: { missionId: 'nightly' } } });
+    expect(parsed).toMatchObject({ ok: true, value: { scheduleId: 's1', priority: 3, endWaitMarginMs: END_WAIT_MARGIN_MS, mission: { missionId: 'nightly' } } });
   });
 
   test.each([
@@ -101,6 +101,8 @@ describe("a scheduled run's input", () => {
     ['no mission', 'mission', { scheduleId: 's1' }],
     ['a bad schedule id', 'scheduleId', { scheduleId: 'has space', mission: mission() }],
     ['a priority out of range', 'priority', { scheduleId: 's1', mission: mission(), priority: 9 }],
+    ['a negative wait margin', 'endWaitMarginMs', { scheduleId: 's1', mission: mission(), endWaitMarginMs: -1 }],
+    ['a wait margin that is not whole milliseconds', 'endWaitMarginMs', { scheduleId: 's1', mission: mission(), endWaitMarginMs: 1.5 }],
     ['a mission without tasks', 'mission.tasks', { scheduleId: 's1', mission: { missionId: 'm', tasks: [] } }],
     ['a mission id too long for run ids', 'mission.missionId', { scheduleId: 's1', mission: mission('y'.repeat(SCHEDULED_MISSION_ID_MAX + 1)) }],
   ])('with %s is refused, naming %s', (_what, field, input) => {

@@ -146,10 +146,10 @@ describe('the policy is validated and workflow-safe', () => {
     expect(result.error?.issues[0].path).toEqual(['minWorkers']);
   });
 
-  test.each(['policy.ts', 'profiles.ts'])('%s imports only zod and its sibling, and reads no clock or randomness', (file) => {
+  test.each(['policy.ts', 'profiles.ts'])('%s imports only zod, its sibling and the workflow-safe contracts, and reads no clock or randomness', (file) => {
     const text = readFileSync(join(__dirname, '../../../src/scaling', file), 'utf8');
     const valueImports = [...text.matchAll(/^(?:import|export)(?! type)[^;]*?from '([^']+)'/gms)].map((m) => m[1]);
-    expect(valueImports.filter((s) => !/^(zod|\.\/profiles)$/.test(s))).toEqual([]);
+    expect(valueImports.filter((s) => !/^(zod|\.\/profiles|\.\.\/contracts\/[\w-]+)$/.test(s))).toEqual([]);
     expect(text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')).not.toMatch(/Date\.now|new Date\(|Math\.random|process\.|require\(/);
   });
 });

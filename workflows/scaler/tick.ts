@@ -45,7 +45,9 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
     const { profile, policy } = config.profiles[i];
     const live = health.live.get(profile.name) ?? [];
     const standby = health.standby.get(profile.name) ?? [];
-    const profilePlan = planProfile(config.swarmId, decision, live, nextSeq, standby, policy.standbyWorkers);
+    // A standby beyond the maximum could never be activated: keep only those with room above the desired count.
+    const room = Math.max(0, state.limits[profile.name].maxWorkers - decision.desired);
+    const profilePlan = planProfile(config.swarmId, decision, live, nextSeq, standby, Math.min(policy.standbyWorkers, room));
     nextSeq = profilePlan.nextSeq;
     plan.next.memory[profile.name] = decision.memory;
     plan.start.push(...profilePlan.start.map((w) => ({ ...w, profile })));

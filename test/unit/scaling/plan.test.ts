@@ -107,6 +107,15 @@ describe('planTick', () => {
     expect(second.events[0]).toMatchObject({ standby: 1 });
   });
 
+  test('at the maximum no standby is kept: it could never be activated', () => {
+    const standbyConfig: ScalerConfig = { ...config, profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 1, maxWorkers: 2, standbyWorkers: 1 } }] };
+    const workers = [worker(1), worker(2, 'running', 0, true)].map((w) => ({ ...w, swarmId: 's', queue: 'q', ref: w.name }));
+    const busy = { ...queue, activityBacklog: 9, openTasks: 12, pollers: ['s-std-1/agents'] };
+    const plan = planTick(standbyConfig, { ...state, nextSeq: 3, limits: { std: { minWorkers: 1, maxWorkers: 2 } } }, { at: 1_000, queues: { std: busy }, workers }, new Set(), 1_000, 'run1');
+    expect({ activate: plan.activate, start: plan.start, drain: plan.drain }).toEqual({ activate: ['s-std-2'], start: [], drain: [] });
+    expect(plan.events[0]).toMatchObject({ desired: 2, actual: 2, standby: 0 });
+  });
+
   test('limits are checked like the update validator does', () => {
     expect(limitsError({ minWorkers: 5 }, state.limits)).toBe('minWorkers: 5 exceeds maxWorkers 4 for profile std');
     expect(limitsError({ profile: 'gpu', maxWorkers: 1 }, state.limits)).toBe('profile: no profile gpu; known: std');

@@ -26,6 +26,11 @@ function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 404;
 }
 
+/** Rethrows an engine error unless the container is gone (404) or in a state that refuses the call (409). */
+function unlessGoneOrBusy(err: unknown): void {
+  if (!isNotFound(err) && (err as { statusCode?: number }).statusCode !== 409) throw err;
+}
+
 /** From `docker ps`: State (`running`, `exited`, ...) and Status (`Up 5 seconds (healthy)`). */
 function stateOf(c: Docker.ContainerInfo): WorkerState {
   if (c.State === 'created') return 'starting';
@@ -134,24 +139,14 @@ export class DockerBackend implements WorkerBackend {
     await this.remove(name);
   }
 
+  /** Gone or not running: the next observation finds it dead and replaces it. */
   async activate(name: string): Promise<void> {
-    await this.docker
-      .getContainer(name)
-      .kill({ signal: ACTIVATE_SIGNAL })
-      .catch((err: unknown) => {
-        // Gone or not running: the next observation finds it dead and replaces it.
-        if (!isNotFound(err) && (err as { statusCode?: number }).statusCode !== 409) throw err;
-      });
+    await this.docker.getContainer(name).kill({ signal: ACTIVATE_SIGNAL }).catch(unlessGoneOrBusy);
   }
 
+  /** Already gone, or being removed by a concurrent attempt: nothing to do. */
   async remove(name: string): Promise<void> {
-    await this.docker
-      .getContainer(name)
-      .remove({ force: true })
-      .catch((err: unknown) => {
-        // Already gone, or being removed by a concurrent attempt.
-        if (!isNotFound(err) && (err as { statusCode?: number }).statusCode !== 409) throw err;
-      });
+    await this.docker.getContainer(name).remove({ force: true }).catch(unlessGoneOrBusy);
   }
 
   async logs(name: string, tail: number): Promise<string> {

@@ -21,8 +21,11 @@ let scaling: ScalingEventStore;
 let dashboard: RunningDashboard;
 let browser: Browser;
 
-/** A burst: backlog 40, workers 1 → 3 → 4, then idle and released to 1. */
-function burst(now: number): ScalingEvent[] {
+/**
+ * A burst: backlog 40, workers 1 → 3 → 4, then idle and released to 1. Swarm `e2e` keeps a warm
+ * standby (none at the maximum of 4), swarm `plain` none.
+ */
+function burst(now: number, swarmId: string, standby: number[]): ScalingEvent[] {
   const rows: Array<[number, number, number, number, number, string]> = [
     [0, 1, 1, 0, 0, 'steady'],
     [5, 1, 3, 40, 40, 'backlog'],
@@ -32,9 +35,9 @@ function burst(now: number): ScalingEvent[] {
     [25, 4, 1, 0, 0, 'idle-release'],
   ];
   return rows.map(([s, current, desired, backlog, open, reason], i) => ({
-    key: `e2e#${i}#std`,
+    key: `${swarmId}#${i}#std`,
     at: now - 60_000 + s * 1000,
-    swarmId: 'e2e',
+    swarmId,
     profile: 'std',
     queue: 'agents',
     activityBacklog: backlog,
@@ -52,7 +55,7 @@ function burst(now: number): ScalingEvent[] {
     drained: [],
     dead: [],
     adopted: [],
-    standby: 0,
+    standby: standby[i],
     activated: [],
   }));
 }
@@ -61,7 +64,8 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-scaling-chart-'));
   store = FailureStore.open(path.join(dir, 'analytics.db'));
   scaling = ScalingEventStore.open(path.join(dir, 'scaling.db'));
-  scaling.record(burst(Date.now()));
+  const now = Date.now();
+  scaling.record([...burst(now, 'e2e', [1, 0, 0, 0, 0, 1]), ...burst(now, 'plain', [0, 0, 0, 0, 0, 0])]);
   dashboard = await startDashboard({ store, port: 0, scalingEvents: scaling });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 }, 60_000);
@@ -74,7 +78,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the scaling chart draws workers and desired workers against backlog, and names the last decision', async () => {
+test('the scaling chart draws workers, desired and standby workers against backlog, and names the last decision', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
@@ -85,11 +89,20 @@ test('the scaling chart draws workers and desired workers against backlog, and n
     const chart = g.dreamDashboard!.charts.scaling;
     return { datasets: chart.data.datasets.map((d) => [d.label, d.data]), scope: g.document.getElementById('scaling-scope').textContent };
   });
+  // Profiles come in the order of their events; within a profile the series order is fixed.
+  const byProfile = (label: unknown) => String(label).split(' ')[0];
+  drawn.datasets.sort((a, b) => byProfile(a[0]).localeCompare(byProfile(b[0])));
+  // A standby series only for the profile that keeps standby workers.
   expect(drawn.datasets).toEqual([
     ['e2e/std workers', [1, 3, 4, 4, 4, 1]],
     ['e2e/std desired', [1, 3, 4, 4, 4, 1]],
+    ['e2e/std standby', [1, 0, 0, 0, 0, 1]],
     ['e2e/std backlog', [0, 40, 30, 0, 0, 0]],
     ['e2e/std open tasks', [0, 40, 40, 12, 0, 0]],
+    ['plain/std workers', [1, 3, 4, 4, 4, 1]],
+    ['plain/std desired', [1, 3, 4, 4, 4, 1]],
+    ['plain/std backlog', [0, 40, 30, 0, 0, 0]],
+    ['plain/std open tasks', [0, 40, 40, 12, 0, 0]],
   ]);
   expect(drawn.scope).toMatch(/last decision .*: 4 → 1 \(idle-release\)/);
   fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -106,7 +106,7 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
     });
   }
 
-  // Scaling: workers (stepped) and desired workers against backlog and open tasks, per profile.
+  // Scaling: workers (stepped), desired and standby workers against backlog and open tasks, per profile.
   const SCALING_COLORS = ['#34d399', '#38bdf8', '#f472b6', '#fbbf24'];
   function createScalingChart() {
     dashboard.charts.scaling = new Chart($('chart-scaling'), {
@@ -128,9 +128,14 @@ export const CLIENT_JS = String.raw`// The failure analytics page: loads /api/da
     chart.data.labels = times.map((t) => clock(t));
     chart.data.datasets = profiles.flatMap((key, i) => {
       const color = SCALING_COLORS[i % SCALING_COLORS.length];
+      // Warm standby workers (booted, not polling), drawn only for profiles that keep some.
+      const standby = events.some((e) => e.swarmId + '/' + e.profile === key && e.standby > 0)
+        ? [{ label: key + ' standby', yAxisID: 'workers', data: series(key, (e) => e.standby ?? 0), borderColor: color, borderDash: [1, 3], stepped: true, spanGaps: true }]
+        : [];
       return [
         { label: key + ' workers', yAxisID: 'workers', data: series(key, (e) => e.actual), borderColor: color, backgroundColor: color, stepped: true, spanGaps: true },
         { label: key + ' desired', yAxisID: 'workers', data: series(key, (e) => e.desired), borderColor: color, borderDash: [4, 4], stepped: true, spanGaps: true },
+        ...standby,
         { label: key + ' backlog', yAxisID: 'load', data: series(key, (e) => e.activityBacklog + e.workflowBacklog), borderColor: '#f59e0b', backgroundColor: 'rgba(245, 158, 11, 0.15)', fill: true, spanGaps: true },
         { label: key + ' open tasks', yAxisID: 'load', data: series(key, (e) => e.openTasks), borderColor: '#a78bfa', spanGaps: true },
       ];

@@ -81,15 +81,20 @@ export function swarmCommand(): Command {
     });
   swarm
     .command('scale')
-    .description('Change the minimum and/or maximum workers (all profiles, or one)')
+    .description('Change the minimum, maximum and/or warm standby workers (all profiles, or one)')
     .addOption(SWARM_OPTION())
     .option('--min <n>', 'minimum workers', count)
     .option('--max <n>', 'maximum workers', count)
+    .option('--standby <n>', 'warm standby workers (booted, not polling; none are kept at the maximum)', count)
     .option('--profile <name>', 'only this profile')
-    .action(async (options: { swarm: string; min?: number; max?: number; profile?: string }) => {
-      if (options.min === undefined && options.max === undefined) throw new DreamError('SCALE_NOTHING', 'Neither --min nor --max was given.', 'Pass --min <n>, --max <n> or both.');
-      const limits = await withScaler(options.swarm, (handle) => handle.executeUpdate(setLimitsUpdate, { args: [{ profile: options.profile, minWorkers: options.min, maxWorkers: options.max }] }));
-      for (const [name, l] of Object.entries(limits)) say(`${name}: ${l.minWorkers}..${l.maxWorkers} workers`);
+    .action(async (options: { swarm: string; min?: number; max?: number; standby?: number; profile?: string }) => {
+      if (options.min === undefined && options.max === undefined && options.standby === undefined) {
+        throw new DreamError('SCALE_NOTHING', 'None of --min, --max or --standby was given.', 'Pass --min <n>, --max <n> and/or --standby <n>.');
+      }
+      const limits = await withScaler(options.swarm, (handle) =>
+        handle.executeUpdate(setLimitsUpdate, { args: [{ profile: options.profile, minWorkers: options.min, maxWorkers: options.max, standbyWorkers: options.standby }] }),
+      );
+      for (const [name, l] of Object.entries(limits)) say(`${name}: ${l.minWorkers}..${l.maxWorkers} workers${l.standbyWorkers ? `, ${l.standbyWorkers} standby` : ''}`);
     });
   swarm
     .command('drain')

@@ -64,8 +64,8 @@ export interface ScalerCarried {
   tick: number;
   nextSeq: number;
   memory: Record<string, ProfileMemory>;
-  /** Live limits: `dreamos swarm scale` changes them. */
-  limits: Record<string, { minWorkers: number; maxWorkers: number }>;
+  /** Live limits: `dreamos swarm scale` changes them (a standby count set there overrides the policy's). */
+  limits: Record<string, { minWorkers: number; maxWorkers: number; standbyWorkers?: number }>;
   /** Workers this scaler has seen: new names in an observation are adopted. */
   known: string[];
   /** Standby workers this scaler has activated, with the time it did (absent in state carried by older runs). */
@@ -94,7 +94,7 @@ export interface ScalerStatus {
 export const scalerStateQuery = defineQuery<ScalerStatus>('scalerState');
 
 /** Changes a profile's limits (`dreamos swarm scale`); validated before it is accepted. */
-export const setLimitsUpdate = defineUpdate<ScalerCarried['limits'], [{ profile?: string; minWorkers?: number; maxWorkers?: number }]>('setLimits');
+export const setLimitsUpdate = defineUpdate<ScalerCarried['limits'], [{ profile?: string; minWorkers?: number; maxWorkers?: number; standbyWorkers?: number }]>('setLimits');
 
 /** Drains one worker (`dreamos swarm drain <worker>`): the policy replaces it if the load needs one. */
 export const drainWorkerSignal = defineSignal<[string]>('drainWorker');

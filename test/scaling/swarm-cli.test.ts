@@ -72,6 +72,12 @@ test('status, scale, drain and logs of a running swarm', async () => {
   });
   expect(after.map((w) => w.seq)).toEqual([2, 3]);
 
+  const warm = await swarm(['scale', '--standby', '1']);
+  expect(warm.output).toContain('std: 2..3 workers, 1 standby');
+  await waitFor('a booted standby worker', async () => ((await backend.list(swarmId)).some((w) => w.standby && w.state === 'running') ? true : undefined), 60_000);
+  expect((await swarm(['status'])).output).toMatch(/std {2}running {2}standby \(not polling\)/);
+
+  // Limits 0..0 leave no room for a standby either.
   const all = await swarm(['drain']);
   expect(all.output).toContain('limits 0..0');
   await waitFor('no worker left', async () => ((await backend.list(swarmId)).length === 0 ? true : undefined));

@@ -30,10 +30,11 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
   const activated = new Map(Object.entries(state.activated ?? {}));
   const health = workerHealth(observed.workers, pollers, draining, observed.at, config.pollerStaleMs, activated);
   const deadOf = (profile: string) => health.dead.filter((d) => d.worker.profile === profile);
+  const policyOf = (i: number) => ({ ...config.profiles[i].policy, ...state.limits[config.profiles[i].profile.name] });
   const decisions = decideAll(
-    config.profiles.map(({ profile, policy }) => ({
+    config.profiles.map(({ profile }, i) => ({
       profile,
-      policy: { ...policy, ...state.limits[profile.name] },
+      policy: policyOf(i),
       load: observed.queues[profile.name],
       current: (health.live.get(profile.name)?.length ?? 0) + deadOf(profile.name).length,
       memory: state.memory[profile.name] ?? { recent: [] },
@@ -42,11 +43,12 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
   );
   const plan: TickPlan = { decisions, remove: health.dead.map((d) => d.worker.name), activate: [], start: [], drain: [], events: [], next: { ...state, memory: { ...state.memory } } };
   for (const [i, decision] of decisions.entries()) {
-    const { profile, policy } = config.profiles[i];
+    const { profile } = config.profiles[i];
+    const policy = policyOf(i);
     const live = health.live.get(profile.name) ?? [];
     const standby = health.standby.get(profile.name) ?? [];
     // A standby beyond the maximum could never be activated: keep only those with room above the desired count.
-    const room = Math.max(0, state.limits[profile.name].maxWorkers - decision.desired);
+    const room = Math.max(0, policy.maxWorkers - decision.desired);
     const profilePlan = planProfile(config.swarmId, decision, live, nextSeq, standby, Math.min(policy.standbyWorkers, room));
     nextSeq = profilePlan.nextSeq;
     plan.next.memory[profile.name] = decision.memory;
@@ -111,8 +113,10 @@ export function statusOf(config: ScalerConfig, state: ScalerCarried, decisions: 
 }
 
 /** Why a `setLimits` change is refused (the update's validator), or undefined when it is valid. */
-export function limitsError(change: { profile?: string; minWorkers?: number; maxWorkers?: number }, limits: ScalerCarried['limits']): string | undefined {
+export function limitsError(change: { profile?: string; minWorkers?: number; maxWorkers?: number; standbyWorkers?: number }, limits: ScalerCarried['limits']): string | undefined {
   if (change.profile !== undefined && !(change.profile in limits)) return `profile: no profile ${change.profile}; known: ${Object.keys(limits).join(', ')}`;
+  const standby = change.standbyWorkers;
+  if (standby !== undefined && (!Number.isInteger(standby) || standby < 0 || standby > 100)) return 'standbyWorkers: must be an integer from 0 to 100';
   for (const field of ['minWorkers', 'maxWorkers'] as const) {
     const value = change[field];
     if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 1000)) return `${field}: must be an integer from 0 to 1000`;

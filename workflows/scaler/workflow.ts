@@ -93,7 +93,8 @@ export async function scaler(input: ScalerWorkflowInput): Promise<void> {
     (change) => {
       for (const name of Object.keys(state.limits)) {
         if (change.profile !== undefined && change.profile !== name) continue;
-        state.limits[name] = { minWorkers: change.minWorkers ?? state.limits[name].minWorkers, maxWorkers: change.maxWorkers ?? state.limits[name].maxWorkers };
+        const standbyWorkers = change.standbyWorkers ?? state.limits[name].standbyWorkers;
+        state.limits[name] = { minWorkers: change.minWorkers ?? state.limits[name].minWorkers, maxWorkers: change.maxWorkers ?? state.limits[name].maxWorkers, ...(standbyWorkers !== undefined ? { standbyWorkers } : {}) };
       }
       wake = true;
       return state.limits;

@@ -107,6 +107,13 @@ describe('planTick', () => {
     expect(second.events[0]).toMatchObject({ standby: 1 });
   });
 
+  test('a standby count set live (dreamos swarm scale --standby) overrides the policy\'s', () => {
+    const workers = [worker(1)].map((w) => ({ ...w, swarmId: 's', queue: 'q', ref: w.name }));
+    const idle = { ...queue, pollers: ['s-std-1/agents'] };
+    const plan = planTick({ ...config, profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 1, maxWorkers: 4 } }] }, { ...state, nextSeq: 2, limits: { std: { minWorkers: 1, maxWorkers: 4, standbyWorkers: 2 } } }, { at: 1_000, queues: { std: idle }, workers }, new Set(), 1_000, 'run1');
+    expect(plan.start).toEqual([{ name: 's-std-2', seq: 2, standby: true, profile }, { name: 's-std-3', seq: 3, standby: true, profile }]);
+  });
+
   test('at the maximum no standby is kept: it could never be activated', () => {
     const standbyConfig: ScalerConfig = { ...config, profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 1, maxWorkers: 2, standbyWorkers: 1 } }] };
     const workers = [worker(1), worker(2, 'running', 0, true)].map((w) => ({ ...w, swarmId: 's', queue: 'q', ref: w.name }));
@@ -121,5 +128,7 @@ describe('planTick', () => {
     expect(limitsError({ profile: 'gpu', maxWorkers: 1 }, state.limits)).toBe('profile: no profile gpu; known: std');
     expect(limitsError({ maxWorkers: 1.5 }, state.limits)).toBe('maxWorkers: must be an integer from 0 to 1000');
     expect(limitsError({ minWorkers: 0, maxWorkers: 0 }, state.limits)).toBeUndefined();
+    expect(limitsError({ standbyWorkers: -1 }, state.limits)).toBe('standbyWorkers: must be an integer from 0 to 100');
+    expect(limitsError({ standbyWorkers: 2 }, state.limits)).toBeUndefined();
   });
 });

@@ -161,7 +161,7 @@ test('the figures are in the page', async () => {
   expect(await text('#tile-tokens')).toBe(fmtTokens(11 * 700));
   expect(await page.locator('#recent-body tr[data-key]').count()).toBe(11);
   const link = page.locator('#recent-body a').first();
-  expect(await link.getAttribute('href')).toBe('http://localhost:8233/namespaces/default/workflows/mission-e2e-task-10/run-10');
+  expect(await link.getAttribute('href')).toBe('http://localhost:8233/namespaces/default/workflows/mission-e2e-task-10/run-10/history');
 });
 
 test('swarm health shows what Temporal reports: running agent tasks and DescribeTaskQueue pollers', async () => {

@@ -74,7 +74,7 @@ export function scalingBehaviours(backendUnderTest: BackendUnderTest): void {
     const ranOn = new Set((await Promise.all(handles.map(h.identitiesOf))).flat());
     expect(ranOn.has(`${names[1]}/agents`)).toBe(true);
     // At the maximum (2) a standby could never be activated: none is booted until the load drops.
-    const activation = h.eventsOf(swarmId).find((e) => e.activated.length > 0);
+    const activation = await waitFor('the activation recorded', async () => h.eventsOf(swarmId).find((e) => e.activated.length > 0), 30_000);
     expect(activation).toMatchObject({ activated: [names[1]], started: [], desired: 2, reason: 'backlog' });
 
     // Idle again: the activated worker is drained back to the minimum; a fresh standby is booted and stays, not polling.
@@ -84,6 +84,8 @@ export function scalingBehaviours(backendUnderTest: BackendUnderTest): void {
     }, 90_000);
     expect(after.map((w) => [w.name, w.standby])).toEqual([[names[0], false], [names[2], true]]);
     expect((await h.polling(profile)).has(`${names[2]}/agents`)).toBe(false);
+    // The decision's event is written beside the drain (on the nexus worker), and may land after the worker is gone.
+    await waitFor('the drain recorded', async () => (h.eventsOf(swarmId).some((e) => e.drained.length > 0) ? true : undefined), 30_000);
     expect(h.eventsOf(swarmId).flatMap((e) => e.drained)).toEqual([names[1]]);
     expect(h.eventsOf(swarmId).flatMap((e) => e.dead)).toEqual([]);
   }, 240_000);

@@ -64,6 +64,21 @@ const SCENARIOS: Record<string, ScalerScenario> = {
       await handle.query(scalerStateQuery);
     },
   },
+  standby: {
+    input: input('replay-standby', { profiles: input('replay-standby').profiles.map((p) => ({ ...p, policy: { ...p.policy, minWorkers: 1, maxWorkers: 2, standbyWorkers: 1 } })) }),
+    async drive(handle, client, backend) {
+      const swarm = 'replay-standby';
+      await until('a live worker and a booted standby', async () => (await workers(backend, swarm)).filter((w) => w.state === 'running').length === 2);
+      const spec = (i: number) => parseTaskDocument({ taskId: `standby-${i}`, missionId: 'replay', role: 'researcher', goal: 'Map the market', outputSchema: 'research', model: { sim: { latencyMs: 1_500 } } })[0];
+      const tasks = await Promise.all([1, 2, 3, 4].map((i) => startAgentTask(client, spec(i), { taskQueue: `agents-${swarm}` })));
+      await Promise.all(tasks.map((t) => t.result()));
+      // Back to one live worker and a fresh standby (the activated one drained), then the standby released by update.
+      await until('the activated worker drained', async () => !(await workers(backend, swarm)).some((w) => w.seq === 2));
+      await handle.executeUpdate(setLimitsUpdate, { args: [{ standbyWorkers: 0 }] });
+      await until('no standby left', async () => (await workers(backend, swarm)).length === 1);
+      await handle.query(scalerStateQuery);
+    },
+  },
   'continued-as-new': {
     input: input('replay-can', { ticksPerRun: 3, profiles: input('replay-can').profiles.map((p) => ({ ...p, policy: { ...p.policy, minWorkers: 1, maxWorkers: 1 } })) }),
     runs: 2,

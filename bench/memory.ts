@@ -24,7 +24,7 @@ interface Row {
 }
 
 /** Memories as agents write them: 15–45 words drawn Zipf-like from a 5,000-word vocabulary, 1–3 tags. */
-export function corpus(seed: number) {
+function corpus(seed: number) {
   const rand = seededRandom(seed);
   const syllables = ['ka', 'lo', 'mi', 're', 'tu', 'sa', 'ne', 'po', 'di', 'va', 'zo', 'ri', 'fe', 'gu', 'ba', 'te'];
   const words = Array.from({ length: VOCABULARY }, (_, i) => {

@@ -39,7 +39,7 @@ export function pollerIdentity(name: string): string {
  * A standby worker is one started as standby, not activated by this scaler and not polling (a
  * polling one was activated by a scaler that has since restarted).
  */
-export function isStandby(worker: ObservedWorker, activated: ReadonlyMap<string, number>, pollers: ReadonlySet<string>): boolean {
+function isStandby(worker: ObservedWorker, activated: ReadonlyMap<string, number>, pollers: ReadonlySet<string>): boolean {
   return worker.standby === true && !activated.has(worker.name) && !pollers.has(pollerIdentity(worker.name));
 }
 
@@ -84,8 +84,8 @@ const newestFirst = (workers: readonly ObservedWorker[]) => [...workers].sort((a
 export function planProfile(swarmId: string, decision: ProfileDecision, live: readonly ObservedWorker[], nextSeq: number, standby: readonly ObservedWorker[] = [], standbyTarget = 0): ProfilePlan {
   const start: ProfilePlan['start'] = [];
   let seq = nextSeq;
-  const fresh = (isStandby: boolean) => {
-    start.push({ name: workerName(swarmId, decision.profile, seq), seq, ...(isStandby ? { standby: true } : {}) });
+  const fresh = (asStandby: boolean) => {
+    start.push({ name: workerName(swarmId, decision.profile, seq), seq, ...(asStandby ? { standby: true } : {}) });
     seq += 1;
   };
   const needed = Math.max(0, decision.desired - live.length);

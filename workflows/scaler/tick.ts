@@ -49,14 +49,13 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
     const standby = health.standby.get(profile.name) ?? [];
     // A standby beyond the maximum could never be activated: keep only those with room above the desired count.
     const room = Math.max(0, policy.maxWorkers - decision.desired);
-    const profilePlan = planProfile(config.swarmId, decision, live, nextSeq, standby, Math.min(policy.standbyWorkers, room));
+    const standbyTarget = Math.min(policy.standbyWorkers, room);
+    const profilePlan = planProfile(config.swarmId, decision, live, nextSeq, standby, standbyTarget);
     nextSeq = profilePlan.nextSeq;
     plan.next.memory[profile.name] = decision.memory;
     plan.start.push(...profilePlan.start.map((w) => ({ ...w, profile })));
     plan.activate.push(...profilePlan.activate);
     plan.drain.push(...profilePlan.drain);
-    const activeStarts = profilePlan.start.filter((w) => !w.standby).length;
-    const drainedLive = profilePlan.drain.filter((name) => live.some((w) => w.name === name)).length;
     plan.events.push({
       ...loadOf(observed.queues[profile.name]),
       key: `${eventKey}#${state.tick}#${profile.name}`,
@@ -66,8 +65,9 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
       queue: profile.taskQueue,
       current: decision.current,
       desired: decision.desired,
-      actual: live.length + activeStarts + profilePlan.activate.length - drainedLive,
-      standby: standby.length - profilePlan.activate.length + (profilePlan.start.length - activeStarts) - (profilePlan.drain.length - drainedLive),
+      // The plan activates, starts and drains exactly what reaches the desired and standby counts.
+      actual: decision.desired,
+      standby: standbyTarget,
       reason: decision.reason,
       started: profilePlan.start.map((w) => w.name),
       activated: profilePlan.activate,

@@ -19,9 +19,10 @@ import { Benchmark, Metric, round } from './metric';
 import { startBenchServer } from './server';
 
 /**
- * One burst of 200 agent tasks with a fixed simulated model latency, run three ways against the
+ * One burst of 200 agent tasks with a fixed simulated model latency, run five ways against the
  * same private server with the same workers (containers when a Docker engine answers, child
- * processes otherwise): a fixed pool of 1, a fixed pool of N, and the scaler going 1 → N.
+ * processes otherwise): a fixed pool of 1, a fixed pool of N, and the scaler going 1 → N, 1 → N
+ * with a warm standby, and 0 → N with a warm standby (no worker polls between bursts).
  */
 const TASKS = Number(process.env.BENCH_SCALING_TASKS ?? 200);
 const LATENCY_MS = Number(process.env.BENCH_SCALING_LATENCY_MS ?? 2_000);
@@ -132,35 +133,41 @@ async function fixedPool(client: Client, backend: WorkerBackend, address: string
   }
 }
 
-/** The scaler going 1 → N; with `standbyWorkers`, that many more are booted and wait unpolled (and are counted). */
-async function autoscaled(client: Client, backend: WorkerBackend, home: string, standbyWorkers: number): Promise<ArmResult> {
-  const swarmId = `bench-auto${standbyWorkers}-${process.pid}`;
+/**
+ * The scaler going `minWorkers` → N; with `standbyWorkers`, that many more are booted and wait
+ * unpolled (and are counted). With `minWorkers` 0 no worker polls between bursts: the standby is
+ * the first to take tasks.
+ */
+async function autoscaled(client: Client, backend: WorkerBackend, home: string, minWorkers: number, standbyWorkers: number): Promise<ArmResult> {
+  const swarmId = `bench-auto${minWorkers}s${standbyWorkers}-${process.pid}`;
   const profile = { ...PROFILE, taskQueue: `agents-${swarmId}` };
   const handle = await startScaler(client, {
     swarmId,
-    profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 1, maxWorkers: N, maxStepUp: N, maxStepDown: N, upCooldownMs: 0, downCooldownMs: 0, idleWindowMs: IDLE_WINDOW_MS, standbyWorkers } }],
+    profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers, maxWorkers: N, maxStepUp: N, maxStepDown: N, upCooldownMs: 0, downCooldownMs: 0, idleWindowMs: IDLE_WINDOW_MS, standbyWorkers } }],
     intervalMs: 500,
     shutdownGraceSeconds: 5,
   });
   try {
-    await waitUntil(async () => (await pollers(client, profile.taskQueue)).has(pollerIdentity(workerName(swarmId, profile.name, 1))), 60_000, 'the first worker polling');
+    if (minWorkers > 0) await waitUntil(async () => (await pollers(client, profile.taskQueue)).has(pollerIdentity(workerName(swarmId, profile.name, 1))), 60_000, 'the first worker polling');
     // A standby worker counts from when it is ready (its heartbeat), as a booted worker would.
     if (standbyWorkers > 0) await waitUntil(async () => (await backend.list(swarmId)).filter((w) => w.standby && w.state === 'running').length >= standbyWorkers, 120_000, 'the standby workers booted');
     const count = sampler(backend, swarmId);
     const leadIn = Date.now();
     await sleep(LEAD_IN_MS);
+    // The workers polling before the burst; the first other one is the extra worker.
+    const before = await pollers(client, profile.taskQueue);
     const burstAt = Date.now();
     let firstExtraWorkerMs: number | undefined;
     const watch = (async () => {
       while (firstExtraWorkerMs === undefined && Date.now() - burstAt < 120_000) {
         const seen = await pollers(client, profile.taskQueue);
-        if ([...seen].some((id) => id !== pollerIdentity(workerName(swarmId, profile.name, 1)) && id.startsWith(`${swarmId}-`))) firstExtraWorkerMs = Date.now() - burstAt;
+        if ([...seen].some((id) => !before.has(id) && id.startsWith(`${swarmId}-`))) firstExtraWorkerMs = Date.now() - burstAt;
         else await sleep(50);
       }
     })();
     const completionMs = await burst(client, swarmId, profile.taskQueue);
     await watch;
-    await waitUntil(async () => (await backend.list(swarmId)).length <= 1 + standbyWorkers, 120_000, 'the pool back at its minimum');
+    await waitUntil(async () => (await backend.list(swarmId)).length <= minWorkers + standbyWorkers, 120_000, 'the pool back at its minimum');
     await count.stop();
     const end = Date.now();
     const events = ScalingEventStore.open(path.join(home, 'scaling.db'));
@@ -213,16 +220,19 @@ export const scalingBenchmark: Benchmark = {
       progress(`fixed pool of 1: ${(one.completionMs / 1000).toFixed(1)} s`);
       const many = await fixedPool(bench.client, backend, bench.server.address, N);
       progress(`fixed pool of ${N}: ${(many.completionMs / 1000).toFixed(1)} s`);
-      const auto = await autoscaled(bench.client, backend, home, 0);
+      const auto = await autoscaled(bench.client, backend, home, 1, 0);
       progress(`autoscaled 1→${N}: ${(auto.completionMs / 1000).toFixed(1)} s, decided to add workers after ${auto.firstScaleUpMs} ms, first extra worker polling after ${auto.firstExtraWorkerMs} ms, peak ${auto.peakWorkers}`);
-      const warm = await autoscaled(bench.client, backend, home, 1);
+      const warm = await autoscaled(bench.client, backend, home, 1, 1);
       progress(`autoscaled 1→${N} with 1 standby: ${(warm.completionMs / 1000).toFixed(1)} s, decided to add workers after ${warm.firstScaleUpMs} ms, first extra worker polling after ${warm.firstExtraWorkerMs} ms, peak ${warm.peakWorkers} (standby included)`);
+      const spare = await autoscaled(bench.client, backend, home, 0, 1);
+      progress(`autoscaled 0→${N} with 1 standby: ${(spare.completionMs / 1000).toFixed(1)} s, decided to add workers after ${spare.firstScaleUpMs} ms, first worker polling after ${spare.firstExtraWorkerMs} ms, peak ${spare.peakWorkers} (standby included)`);
       const common = { backend: chosen.reason, tasks: TASKS, latencyMs: LATENCY_MS, fixed1Ms: one.completionMs, fixedNMs: many.completionMs, leadInS: LEAD_IN_MS / 1000, loadAverage1m: round(os.loadavg()[0], 1), fixedPoolStartupMs: startupMs.join(' / ') };
-      const arm = (prefix: string, run: ArmResult, standby: number): Metric[] => {
+      const arm = (prefix: string, run: ArmResult, minWorkers: number, standby: number): Metric[] => {
         // A fixed pool holds its N workers whatever the load: over the autoscaled run's horizon it uses N × horizon.
         const fixedOverAutoHorizon = many.workerSeconds * (run.horizonMs / many.horizonMs);
         const details = {
           ...common,
+          minWorkers,
           standbyWorkers: standby,
           autoMs: run.completionMs,
           autoWorkerSeconds: round(run.workerSeconds, 1),
@@ -239,8 +249,7 @@ export const scalingBenchmark: Benchmark = {
           { name: `${prefix}.workerSecondsVsFixedMax`, value: round(run.workerSeconds / fixedOverAutoHorizon, 3), unit: 'ratio', baseline: round(fixedOverAutoHorizon, 1), target: '<= 0.7', details },
         ];
       };
-      const metrics: Metric[] = [...arm('scaling', auto, 0), ...arm('scaling.standby1', warm, 1)];
-      return metrics;
+      return [...arm('scaling', auto, 1, 0), ...arm('scaling.standby1', warm, 1, 1), ...arm('scaling.min0standby1', spare, 0, 1)];
     } finally {
       await workers.shutdown();
       await bench.close();

@@ -6,6 +6,9 @@ import { heaviestFirst, WorkerProfile } from './profiles';
  * before. Safe to import from workflow code (no clock, no I/O): time comes in as `now`.
  */
 
+/** The most warm standby workers a profile may keep (the policy field and a live `setLimits` change). */
+export const MAX_STANDBY_WORKERS = 100;
+
 export const scalingPolicySchema = z
   .object({
     /** Workers kept even when idle (0 allows idle release down to none). */
@@ -41,7 +44,7 @@ export const scalingPolicySchema = z
      * worker's boot, and boots fresh ones to refill. They cost their memory while they wait.
      * Default 0.
      */
-    standbyWorkers: z.number().int().min(0).max(100).default(0),
+    standbyWorkers: z.number().int().min(0).max(MAX_STANDBY_WORKERS).default(0),
   })
   .strict()
   .refine((p) => p.minWorkers <= p.maxWorkers, { message: 'minWorkers must not exceed maxWorkers', path: ['minWorkers'] });

@@ -1,7 +1,7 @@
 import type { ObserveResult, ReconcileInput } from '../../activities/scaling';
 import type { QueueObservation, ScalerCarried, ScalerConfig, ScalerStatus } from '../../src/contracts/scaler';
 import type { ScalingEvent } from '../../src/scaling/events';
-import { decideAll, ProfileDecision } from '../../src/scaling/policy';
+import { decideAll, MAX_STANDBY_WORKERS, ProfileDecision } from '../../src/scaling/policy';
 import { planProfile, workerHealth } from '../../src/scaling/plan';
 
 /** What one tick does, decided from one observation: plain data the workflow loop acts on. */
@@ -30,11 +30,12 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
   const activated = new Map(Object.entries(state.activated ?? {}));
   const health = workerHealth(observed.workers, pollers, draining, observed.at, config.pollerStaleMs, activated);
   const deadOf = (profile: string) => health.dead.filter((d) => d.worker.profile === profile);
-  const policyOf = (i: number) => ({ ...config.profiles[i].policy, ...state.limits[config.profiles[i].profile.name] });
+  // Each profile's policy with the live limits `dreamos swarm scale` set.
+  const policies = config.profiles.map(({ profile, policy }) => ({ ...policy, ...state.limits[profile.name] }));
   const decisions = decideAll(
     config.profiles.map(({ profile }, i) => ({
       profile,
-      policy: policyOf(i),
+      policy: policies[i],
       load: observed.queues[profile.name],
       current: (health.live.get(profile.name)?.length ?? 0) + deadOf(profile.name).length,
       memory: state.memory[profile.name] ?? { recent: [] },
@@ -44,7 +45,7 @@ export function planTick(config: ScalerConfig, state: ScalerCarried, observed: O
   const plan: TickPlan = { decisions, remove: health.dead.map((d) => d.worker.name), activate: [], start: [], drain: [], events: [], next: { ...state, memory: { ...state.memory } } };
   for (const [i, decision] of decisions.entries()) {
     const { profile } = config.profiles[i];
-    const policy = policyOf(i);
+    const policy = policies[i];
     const live = health.live.get(profile.name) ?? [];
     const standby = health.standby.get(profile.name) ?? [];
     // A standby beyond the maximum could never be activated: keep only those with room above the desired count.
@@ -112,14 +113,15 @@ export function statusOf(config: ScalerConfig, state: ScalerCarried, decisions: 
   };
 }
 
+/** The largest value of each live limit (0..0 is allowed: `dreamos swarm drain` with no worker named). */
+const LIMIT_MAXIMA = [['standbyWorkers', MAX_STANDBY_WORKERS], ['minWorkers', 1000], ['maxWorkers', 1000]] as const;
+
 /** Why a `setLimits` change is refused (the update's validator), or undefined when it is valid. */
 export function limitsError(change: { profile?: string; minWorkers?: number; maxWorkers?: number; standbyWorkers?: number }, limits: ScalerCarried['limits']): string | undefined {
   if (change.profile !== undefined && !(change.profile in limits)) return `profile: no profile ${change.profile}; known: ${Object.keys(limits).join(', ')}`;
-  const standby = change.standbyWorkers;
-  if (standby !== undefined && (!Number.isInteger(standby) || standby < 0 || standby > 100)) return 'standbyWorkers: must be an integer from 0 to 100';
-  for (const field of ['minWorkers', 'maxWorkers'] as const) {
+  for (const [field, max] of LIMIT_MAXIMA) {
     const value = change[field];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 1000)) return `${field}: must be an integer from 0 to 1000`;
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > max)) return `${field}: must be an integer from 0 to ${max}`;
   }
   for (const name of change.profile ? [change.profile] : Object.keys(limits)) {
     const min = change.minWorkers ?? limits[name].minWorkers;

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProcessBackend } from '../../src/scaling/process';
 import { startScaler } from '../../src/scaling/client';
 import { DEFAULT_POLICY } from '../../src/scaling/policy';
-import { scalerWorkflowId } from '../../src/contracts/scaler';
+import { scalerStateQuery, scalerWorkflowId, setLimitsUpdate } from '../../src/contracts/scaler';
 import { runDreamos } from '../helpers/processes';
 import { startTestWorkers, testClient, testEnv, TestWorkers } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
@@ -76,6 +76,12 @@ test('status, scale, drain and logs of a running swarm', async () => {
   expect(warm.output).toContain('std: 2..3 workers, 1 standby');
   await waitFor('a booted standby worker', async () => ((await backend.list(swarmId)).some((w) => w.standby && w.state === 'running') ? true : undefined), 60_000);
   expect((await swarm(['status'])).output).toMatch(/std {2}running {2}standby \(not polling\)/);
+  // Another client's update out of range is refused by the scaler's validator, naming the field; the limits stay.
+  const scaler = client.workflow.getHandle(scalerWorkflowId(swarmId));
+  const refusedUpdate = await scaler.executeUpdate(setLimitsUpdate, { args: [{ standbyWorkers: 101 }] }).then(() => undefined, (err: Error) => err);
+  expect(refusedUpdate).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((refusedUpdate as WorkflowUpdateFailedError).cause?.message).toBe('standbyWorkers: must be an integer from 0 to 100');
+  expect((await scaler.query(scalerStateQuery)).limits.std).toEqual({ minWorkers: 2, maxWorkers: 3, standbyWorkers: 1 });
 
   // Limits 0..0 leave no room for a standby either.
   const all = await swarm(['drain']);

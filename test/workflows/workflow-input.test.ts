@@ -46,6 +46,7 @@ const WORKFLOWS: Array<{ type: string; taskQueue: string; inputs: BadInput[] }> 
       { what: 'an empty object', args: [{}], names: 'config' },
       { what: 'a partial config', args: [{ config: { swarmId: 'bad-input' } }], names: 'config.profiles' },
       { what: 'min above max', args: [{ config: { swarmId: 'bad-input', profiles: [{ profile: STANDARD_PROFILE, policy: { ...DEFAULT_POLICY, minWorkers: 9, maxWorkers: 2 } }] } }], names: 'config.profiles.0.policy.minWorkers' },
+      { what: 'a standby count out of range', args: [{ config: { swarmId: 'bad-input', profiles: [{ profile: STANDARD_PROFILE, policy: { ...DEFAULT_POLICY, standbyWorkers: -1 } }] } }], names: 'config.profiles.0.policy.standbyWorkers' },
       { what: 'a swarm id unfit for container names', args: [{ config: { swarmId: 'Bad Swarm!', profiles: [{ profile: STANDARD_PROFILE, policy: DEFAULT_POLICY }] } }], names: 'config.swarmId' },
     ],
   },

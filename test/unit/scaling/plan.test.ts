@@ -107,6 +107,21 @@ describe('planTick', () => {
     expect(second.events[0]).toMatchObject({ standby: 1 });
   });
 
+  test('from zero (minWorkers 0): idle it keeps only the standby, which a burst activates first', () => {
+    const fromZero: ScalerConfig = { ...config, profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 0, maxWorkers: 4, standbyWorkers: 1 } }] };
+    const limits = { std: { minWorkers: 0, maxWorkers: 4 } };
+    const idle = planTick(fromZero, { ...state, nextSeq: 1, limits }, { at: 1_000, queues: { std: { ...queue, pollers: [] } }, workers: [] }, new Set(), 1_000, 'run1');
+    expect(idle.start.map((w) => [w.name, w.standby ?? false])).toEqual([['s-std-1', true]]);
+    expect(idle.events[0]).toMatchObject({ current: 0, desired: 0, actual: 0, standby: 1 });
+
+    // Six tasks open (two slots a worker): three workers, the standby first, and a new standby behind them.
+    const booted = [worker(1, 'running', 0, true)].map((w) => ({ ...w, swarmId: 's', queue: 'q', ref: w.name }));
+    const busy = { ...queue, activityBacklog: 3, openTasks: 6, pollers: [] };
+    const burst = planTick(fromZero, idle.next, { at: 2_000, queues: { std: busy }, workers: booted }, new Set(), 2_000, 'run1');
+    expect({ activate: burst.activate, start: burst.start.map((w) => [w.name, w.standby ?? false]) }).toEqual({ activate: ['s-std-1'], start: [['s-std-2', false], ['s-std-3', false], ['s-std-4', true]] });
+    expect(burst.events[0]).toMatchObject({ current: 0, desired: 3, actual: 3, standby: 1, reason: 'backlog' });
+  });
+
   test('a standby count set live (dreamos swarm scale --standby) overrides the policy\'s', () => {
     const workers = [worker(1)].map((w) => ({ ...w, swarmId: 's', queue: 'q', ref: w.name }));
     const idle = { ...queue, pollers: ['s-std-1/agents'] };

@@ -78,18 +78,21 @@ const SCENARIOS: Record<string, Scenario> = {
 /** Missions: dependencies, a reassignment, a split, a retry after an outage, a person's default at the deadline, model advice, hand-offs, the token budget and the deadline. */
 const escalateFast = { maxConsecutiveFailures: 1, maxRollbacks: 0 };
 const missionDefaults = { role: 'researcher', outputSchema: 'answer', timeouts: { promptMs: 10_000, heartbeatMs: 3_000 } };
+const supervised = {
+  maxConcurrentTasks: 2,
+  supervision: { askPerson: 'never', retryBackoffMs: 500, reassignTo: [{ role: 'senior' }] },
+  defaults: missionDefaults,
+  tasks: [
+    { taskId: 'facts', goal: 'Collect the facts' },
+    { taskId: 'draft', role: 'junior', goal: 'Draft from the facts', dependsOn: ['facts'], steps: 2, budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 2', unlessPromptIncludes: 'You are the senior agent', fault: 'empty-answer' }] } } },
+    { taskId: 'survey', goal: 'Survey the WHOLE-MARKET', steps: 2, budget: escalateFast, supervision: { reassignTo: [] }, model: { sim: { rules: [{ whenPromptIncludes: 'WHOLE-MARKET', unlessPromptIncludes: 'Part ', fault: 'empty-answer' }] } } },
+    { taskId: 'fetch', goal: 'Fetch during an OUTAGE', budget: { maxAttempts: 1 }, model: { sim: { rules: [{ whenPromptIncludes: 'OUTAGE', unlessPromptIncludes: 'Retry 1 after', fault: 'rate-limit' }] } } },
+  ],
+};
 const MISSION_SCENARIOS: Record<string, object> = {
-  supervised: {
-    maxConcurrentTasks: 2,
-    supervision: { askPerson: 'never', retryBackoffMs: 500, reassignTo: [{ role: 'senior' }] },
-    defaults: missionDefaults,
-    tasks: [
-      { taskId: 'facts', goal: 'Collect the facts' },
-      { taskId: 'draft', role: 'junior', goal: 'Draft from the facts', dependsOn: ['facts'], steps: 2, budget: escalateFast, model: { sim: { rules: [{ whenPromptIncludes: 'Step 2 of 2', unlessPromptIncludes: 'You are the senior agent', fault: 'empty-answer' }] } } },
-      { taskId: 'survey', goal: 'Survey the WHOLE-MARKET', steps: 2, budget: escalateFast, supervision: { reassignTo: [] }, model: { sim: { rules: [{ whenPromptIncludes: 'WHOLE-MARKET', unlessPromptIncludes: 'Part ', fault: 'empty-answer' }] } } },
-      { taskId: 'fetch', goal: 'Fetch during an OUTAGE', budget: { maxAttempts: 1 }, model: { sim: { rules: [{ whenPromptIncludes: 'OUTAGE', unlessPromptIncludes: 'Retry 1 after', fault: 'rate-limit' }] } } },
-    ],
-  },
+  supervised,
+  // The same after the decisions' events went to the background (marker mission-events-in-background).
+  'supervised-events-in-background': supervised,
   // A supervisor model: its split followed, then overridden for the parts (depth limit); an answer failing the advice schema.
   advised: {
     supervision: { askPerson: 'never', retryBackoffMs: 500, reassignTo: [{ role: 'senior' }], maxSplitDepth: 1, advisor: {} },

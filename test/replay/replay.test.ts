@@ -40,6 +40,8 @@ describe('replay of recorded histories', () => {
     // Missions: dependencies, reassign, split and merge, retry after an outage; a person's default at the deadline;
     // recorded before the limits were checked at the slot (no patch marker) ...
     expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
+    // The same mission after its decisions' events went to the background (marker mission-events-in-background).
+    expect(names).toEqual(expect.arrayContaining(['mission-supervised-events-in-background']));
     // ... and after (marker mission-limits-at-slot): model advice, hand-offs, the token budget, the deadline.
     expect(names).toEqual(expect.arrayContaining(['mission-advised', 'mission-handoff', 'mission-token-budget', 'mission-deadline']));
     // Advice to abandon a task a person decides on: followed before the patch mission-person-over-abandon-advice, the person asked after it.

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MISSION_WORKFLOW } from '../../src/contracts/mission';
 import { sendDecision, startMission } from '../../src/missions/mission-client';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
-import { promptInputs } from '../helpers/history';
+import { activityEvents, promptInputs } from '../helpers/history';
 import { ESCALATE_FAST, failsFor, missionOf, waitForGraph } from '../helpers/missions';
 import { useTestWorkers } from '../helpers/temporal';
 
@@ -67,6 +67,13 @@ describe('mission: escalations', () => {
     expect(result.outputs.draft).toHaveLength(2);
     expect(result.decisions).toEqual([expect.objectContaining({ taskId: 'draft', kind: 'reassign', cause: 'rollback-limit', outcome: 'resolved' })]);
     expect(result.tasks[0]).toMatchObject({ taskId: 'draft', role: 'senior', attempts: 2, workflowIds: [`${input.missionId}.draft`, `${input.missionId}.draft.a2`] });
+    // The reassigned run starts in the workflow task that schedules the decision's events: it does not wait for them to be written.
+    const history = await env.client.workflow.getHandle(`mission.${input.missionId}`).fetchHistory();
+    const written = activityEvents(history, 'recordFailureEvents');
+    const rerun = (history.events ?? []).find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === `${input.missionId}.draft.a2`);
+    expect(written.scheduled.length).toBeGreaterThan(0);
+    expect(Number(rerun?.eventId)).toBeLessThan(Number(written.completed[0].eventId));
+    expect(Number(rerun?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId)).toBe(Number(written.scheduled[0].activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId));
   });
 
   test('a task that only succeeds when split is split into parts and a merge that stands for it', async () => {

@@ -44,6 +44,11 @@ export const MAX_CHILD_RUNS = 2_000;
 const LIMITS_AT_SLOT = 'mission-limits-at-slot';
 /** Marks the missions in which a person asked when stuck outranks the model's advice to abandon. */
 const PERSON_OVER_ABANDON_ADVICE = 'mission-person-over-abandon-advice';
+/**
+ * Marks the missions that record the supervisor's events in the background: a decision's next run
+ * starts without waiting for its events to be written (one activity less on a decided task's path).
+ */
+const EVENTS_IN_BACKGROUND = 'mission-events-in-background';
 
 function invalidInput(input: unknown): MissionInput {
   const parsed = parseMissionInput(input);
@@ -181,19 +186,48 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     },
   );
 
-  async function flush(): Promise<void> {
-    if (outbox.length === 0) return;
+  /** Records the outbox; false when the activity failed (the events are kept for the next flush). */
+  async function flush(): Promise<boolean> {
+    if (outbox.length === 0) return true;
     const events = outbox.splice(0, outbox.length);
     try {
       await nexus.recordFailureEvents({ events });
+      return true;
     } catch (err) {
-      if (isCancellation(err)) {
-        outbox.unshift(...events);
-        throw err;
-      }
       outbox.unshift(...events);
+      if (isCancellation(err)) throw err;
       log.warn('supervisor events not recorded; kept for the next flush', { error: String(err) });
+      return false;
     }
+  }
+
+  /**
+   * The background writer: one recordFailureEvents in flight at most, events pushed meanwhile go in
+   * the next; it stops at a failure (the events wait for the next write). Not cancellable: a
+   * cancelled mission still records what its supervisor did.
+   */
+  let writing: Promise<void> | undefined;
+  function writeInBackground(): void {
+    // With events waiting the first flush awaits its activity, so `writing` is cleared only after it is set.
+    if (writing || outbox.length === 0) return;
+    writing = CancellationScope.nonCancellable(async () => {
+      try {
+        while (outbox.length > 0 && (await flush()));
+      } finally {
+        writing = undefined;
+      }
+    });
+  }
+
+  /**
+   * Records the events of what just happened (decisions, ends, hand-offs). Missions started before
+   * EVENTS_IN_BACKGROUND wait for them here, as they did; later ones write them in the background
+   * and the mission's end waits for the writer.
+   */
+  async function recordEvents(): Promise<void> {
+    if (outbox.length === 0) return;
+    if (patched(EVENTS_IN_BACKGROUND)) writeInBackground();
+    else await flush();
   }
 
   function settle(node: TaskNode, state: 'completed' | 'abandoned' | 'skipped', reason?: string): void {
@@ -242,7 +276,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   async function complete(node: TaskNode, outputs: unknown[]): Promise<void> {
     node.outputs = outputs;
     settle(node, 'completed');
-    await flush();
+    await recordEvents();
     // A split's parts and merge step hand nothing off: the task they stand for does, with the merge's output.
     if (!node.parent) await handOff(node, outputs);
   }
@@ -283,7 +317,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       started.push(node);
     });
     publish();
-    await flush();
+    await recordEvents();
     await Promise.all(started.map(run));
   }
 
@@ -454,7 +488,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       switch (decision.kind) {
         case 'abandon':
           settle(node, 'abandoned', decision.reason);
-          await flush();
+          await recordEvents();
           return;
         case 'reassign':
           node.assignments += 1;
@@ -467,17 +501,17 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
           node.note = `Retry ${node.decisions.filter((k) => k === 'retry-later').length} after a transient failure (${record.cause}).`;
           node.state = 'backing-off';
           publish();
-          await flush();
+          await recordEvents();
           await sleep(Math.max(1, decision.delayMs));
           break;
         case 'split':
           record.detail = `${decision.parts} parts and a merge step`;
-          await flush();
+          await recordEvents();
           return split(node, decision.parts);
         case 'ask-person':
           throw new Error('unreachable: a person answers with another decision');
       }
-      await flush();
+      await recordEvents();
     }
   }
 
@@ -492,7 +526,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     await Promise.all([...parts, merge].map(run));
     if (merge.state === 'completed') return complete(node, merge.outputs ?? []);
     settle(node, 'abandoned', `split did not complete: ${merge.taskId} ${merge.state}${merge.reason ? ` (${merge.reason})` : ''}`);
-    await flush();
+    await recordEvents();
   }
 
   async function run(node: TaskNode): Promise<void> {
@@ -524,6 +558,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   const status = cancelled ? 'cancelled' : fileTasks.every((n) => n.state === 'completed') ? 'completed' : 'partial';
   await CancellationScope.nonCancellable(async () => {
     upsertSearchAttributes([{ key: SA.status, value: status }, { key: SA.tokens, value: tokens }]);
+    if (writing) await writing;
     await flush();
     await report.ended(status);
   });

@@ -175,6 +175,7 @@ function ratioMetric(name: string, target: string, rounds: Round[], baselineOf: 
       tasks: TASKS,
       concurrency: CONCURRENCY,
       modelLatencyMs: LATENCY_MS,
+      order: 'odd rounds: no recovery, client recovery, mission; even rounds the reverse',
     },
   };
 }
@@ -223,14 +224,29 @@ export const missionBenchmark: Benchmark = {
     });
     try {
       const rounds: Round[] = [];
+      // The order alternates by round, so neither side always runs on the server's longer history.
       for (let round = 1; round <= ROUNDS; round += 1) {
-        const unrecovered = await runIndependent(bench.client, missionFile(`bench-independent-${round}`), 'none');
-        progress(`round ${round}: independent, no recovery ${unrecovered.ms} ms, ${unrecovered.completed}/${TASKS} completed`);
-        const recovered = await runIndependent(bench.client, missionFile(`bench-recovered-${round}`), 'client');
-        progress(`round ${round}: independent, recovered by the client ${recovered.ms} ms, ${recovered.completed}/${TASKS} completed, ${recovered.resolved}/${recovered.escalated} escalated tasks resolved`);
-        const mission = await runMission(bench.client, missionFile(`bench-mission-${round}`));
-        progress(`round ${round}: mission ${mission.ms} ms, ${mission.completed}/${TASKS} completed, ${mission.resolved}/${mission.escalated} escalated tasks resolved`);
-        rounds.push({ mission, recovered, unrecovered });
+        const runs = {
+          unrecovered: async () => {
+            const run = await runIndependent(bench.client, missionFile(`bench-independent-${round}`), 'none');
+            progress(`round ${round}: independent, no recovery ${run.ms} ms, ${run.completed}/${TASKS} completed`);
+            return run;
+          },
+          recovered: async () => {
+            const run = await runIndependent(bench.client, missionFile(`bench-recovered-${round}`), 'client');
+            progress(`round ${round}: independent, recovered by the client ${run.ms} ms, ${run.completed}/${TASKS} completed, ${run.resolved}/${run.escalated} escalated tasks resolved`);
+            return run;
+          },
+          mission: async () => {
+            const run = await runMission(bench.client, missionFile(`bench-mission-${round}`));
+            progress(`round ${round}: mission ${run.ms} ms, ${run.completed}/${TASKS} completed, ${run.resolved}/${run.escalated} escalated tasks resolved`);
+            return run;
+          },
+        };
+        const order = round % 2 === 1 ? (['unrecovered', 'recovered', 'mission'] as const) : (['mission', 'recovered', 'unrecovered'] as const);
+        const done: Partial<Round> = {};
+        for (const kind of order) done[kind] = await runs[kind]();
+        rounds.push(done as Round);
       }
       return metrics(rounds);
     } finally {

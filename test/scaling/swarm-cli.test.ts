@@ -48,9 +48,12 @@ test('status, scale, drain and logs of a running swarm', async () => {
   await startScaler(client, { swarmId, profiles: [{ profile, policy: { ...DEFAULT_POLICY, minWorkers: 1, maxWorkers: 3, downCooldownMs: 0 } }], intervalMs: 1_000, shutdownGraceSeconds: 3 });
   const first = await waitFor('one running worker', async () => (await backend.list(swarmId)).find((w) => w.state === 'running'));
 
-  const status = await swarm(['status']);
+  // The status is the scaler's last observation: it sees the worker running at its next tick.
+  const status = await waitFor('the scaler reporting the worker running', async () => {
+    const answer = await swarm(['status']);
+    return answer.output.includes(`${first.name}  std  running`) ? answer : undefined;
+  });
   expect(status.code).toBe(0);
-  expect(status.output).toContain(`${first.name}  std  running`);
   expect(status.output).toMatch(/std: 1 live → 1 desired/);
 
   const refused = await swarm(['scale', '--min', '4']);

@@ -12,10 +12,10 @@ import { parseTaskDocument } from '../src/tasks/load';
 import { AGENT_TASK_WORKFLOW } from '../src/contracts/agent-task';
 import { TASK_QUEUES } from '../src/contracts/task-queues';
 import { bundleCode, workflowEntry } from '../scripts/bundle-workflows';
-import { Benchmark, Metric, round } from './metric';
+import { Benchmark, benchSetting, Metric, round } from './metric';
 import { benchBundle, BenchServer, startBenchServer } from './server';
 
-const RUNS = Number(process.env.BENCH_AGENT_RUNS ?? 150);
+const RUNS = benchSetting('BENCH_AGENT_RUNS', 150, 1);
 const ROUNDS = 5;
 const SHARED_QUEUE = TASK_QUEUES.agents;
 const AGENT_ALONE_QUEUE = 'bench-agent-alone';

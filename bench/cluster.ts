@@ -7,10 +7,10 @@ import { startAgentTask } from '../src/missions/client';
 import { parseTaskDocument } from '../src/tasks/load';
 import { startCluster } from '../src/temporal/cluster-script';
 import { ensureNamespace, ensureSearchAttributes } from '../src/temporal/setup';
-import { Benchmark, Metric, round } from './metric';
+import { Benchmark, benchSetting, Metric, round } from './metric';
 import { startBenchServer } from './server';
 
-const RUNS = Number(process.env.BENCH_CLUSTER_RUNS ?? 100);
+const RUNS = benchSetting('BENCH_CLUSTER_RUNS', 100, 1);
 const CLI = path.resolve(__dirname, '..', 'src', 'cli', 'main.js');
 
 /** `dreamos worker --queue <role>` as a separate process, resolved once it serves. */

@@ -14,10 +14,10 @@ import { outcomeOf, startAgentTask, TaskOutcome } from '../src/missions/client';
 import { parseTaskDocument } from '../src/tasks/load';
 import { AgentTaskSpec } from '../src/contracts/agent-task-spec';
 import { TASK_QUEUES } from '../src/contracts/task-queues';
-import { Benchmark, Metric, round } from './metric';
+import { Benchmark, benchSetting, Metric, round } from './metric';
 import { benchBundle, startBenchServer } from './server';
 
-const TASKS = Number(process.env.BENCH_HEALER_TASKS ?? 200);
+const TASKS = benchSetting('BENCH_HEALER_TASKS', 200, 1);
 /** 30% invalid answers across the output fault types; no transport faults. */
 const FAULTS = { malformedJson: 0.12, schemaViolation: 0.1, emptyAnswer: 0.08 };
 const SEED = 17;

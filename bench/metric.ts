@@ -40,6 +40,24 @@ export function meetsTarget(value: number, target: string): boolean {
   }
 }
 
+/** A whole-number setting read from `raw` (an environment value; `fallback` when unset or empty); anything else is an error naming it. */
+export function parseBenchSetting(name: string, raw: string | undefined, fallback: number, min = 0): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= min) return value;
+  throw new Error(`${name}=${JSON.stringify(raw)} is not a whole number >= ${min}. Fix: set it to one, or unset it for the default (${fallback}).`);
+}
+
+/** A bench setting from the environment; a bad value stops `npm run bench` with the reason before anything runs. */
+export function benchSetting(name: string, fallback: number, min = 0): number {
+  try {
+    return parseBenchSetting(name, process.env[name], fallback, min);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+}
+
 /** `x` rounded to `digits` decimals, for the figures in results.json. */
 export function round(x: number, digits: number): number {
   return Math.round(x * 10 ** digits) / 10 ** digits;

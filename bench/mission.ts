@@ -2,29 +2,36 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { loadConfig } from '../src/config';
 import { AgentTaskSpec } from '../src/contracts/agent-task-spec';
 import { DecisionKind, MissionInput, Supervision } from '../src/contracts/mission-spec';
 import { outcomeOf, startAgentTask } from '../src/missions/client';
+import { missionWorkflowId } from '../src/contracts/mission';
 import { startMission } from '../src/missions/mission-client';
 import { parseMissionDocument } from '../src/tasks/load';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
 import { mergeSpec, reassigned, runTaskId, splitParts } from '../workflows/mission/derive';
 import { decide } from '../workflows/mission/policy';
 import { runWorkers } from '../workers/run';
-import { Benchmark, Metric, round, seededRandom } from './metric';
+import { Benchmark, benchSetting, Metric, round, seededRandom } from './metric';
 import { startBenchServer } from './server';
 
-const TASKS = Number(process.env.BENCH_MISSION_TASKS ?? 100);
-const ROUNDS = Number(process.env.BENCH_MISSION_ROUNDS ?? 3);
+const TASKS = benchSetting('BENCH_MISSION_TASKS', 100, 5);
+const ROUNDS = benchSetting('BENCH_MISSION_ROUNDS', 3, 1);
 /** Every N-th task needs a decision (0: none, to see the supervisor's own cost). */
-const DECISION_EVERY = Number(process.env.BENCH_MISSION_DECISION_EVERY ?? 10);
+const DECISION_EVERY = benchSetting('BENCH_MISSION_DECISION_EVERY', 10);
 const CONCURRENCY = 20;
 /** Model latency of every call (sim): the work a real mission waits for. */
-const LATENCY_MS = Number(process.env.BENCH_MISSION_LATENCY_MS ?? 200);
+const LATENCY_MS = benchSetting('BENCH_MISSION_LATENCY_MS', 200);
 /** The same comparison again at a model call of 2 s (the scaling bench's latency), with these rounds (0: skipped). */
 const SLOW_LATENCY_MS = 2_000;
-const SLOW_ROUNDS = Number(process.env.BENCH_MISSION_SLOW_ROUNDS ?? 3);
+const SLOW_ROUNDS = benchSetting('BENCH_MISSION_SLOW_ROUNDS', 3);
+/** A wide mission: this many independent tasks queued for QUEUE_LIMIT slots, at QUEUE_LATENCY_MS a call (0: skipped). */
+const QUEUE_TASKS = benchSetting('BENCH_MISSION_QUEUE_TASKS', 200);
+const QUEUE_LIMIT = 4;
+const QUEUE_LATENCY_MS = 20;
+const QUEUE_ROUNDS = 2;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -82,7 +89,13 @@ async function withHops(client: Client, input: MissionInput, run: Run): Promise<
   for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH "${input.missionId}."` })) {
     if (w.closeTime) spans.set(w.workflowId, { start: w.startTime.getTime(), close: w.closeTime.getTime() });
   }
-  const runsOf = (taskId: string) => [...spans.entries()].filter(([id]) => id === `${input.missionId}.${taskId}` || id.startsWith(`${input.missionId}.${taskId}.`)).map(([, span]) => span).sort((a, b) => a.start - b.start);
+  // Runs by file task: `<missionId>.<taskId>` and its reruns, parts and merge step `<missionId>.<taskId>.<suffix>` (bench task ids have no dot).
+  const byTask = new Map<string, Array<{ start: number; close: number }>>();
+  for (const [id, span] of spans) {
+    const taskId = id.slice(input.missionId.length + 1).split('.')[0];
+    byTask.set(taskId, [...(byTask.get(taskId) ?? []), span]);
+  }
+  const runsOf = (taskId: string) => [...(byTask.get(taskId) ?? [])].sort((a, b) => a.start - b.start);
   const hops: number[] = [];
   const reruns: number[] = [];
   for (const task of input.tasks) {
@@ -110,7 +123,7 @@ type Recovery = 'none' | 'client';
 
 /**
  * The same tasks started as independent workflows by a client, each once its dependencies have
- * ended, at most CONCURRENCY runs at once, with no supervisor workflow. With recovery `none` an
+ * ended, at most the mission's `maxConcurrentTasks` runs at once, with no supervisor workflow. With recovery `none` an
  * escalated task stays failed (its dependents still run); with `client` the client script does
  * what the supervisor would, with the mission's own pure policy: it starts the task again under the
  * next role, or its parts and then their merge step, so both runs do the same work to the same end.
@@ -121,7 +134,7 @@ async function runIndependent(client: Client, input: MissionInput, recovery: Rec
   let running = 0;
   const waiting: Array<() => void> = [];
   const slot = async () => {
-    while (running >= CONCURRENCY) await new Promise<void>((r) => waiting.push(r));
+    while (running >= input.maxConcurrentTasks) await new Promise<void>((r) => waiting.push(r));
     running += 1;
   };
   const release = () => {
@@ -182,7 +195,93 @@ async function runIndependent(client: Client, input: MissionInput, recovery: Rec
   return { ms: Date.now() - began, completed: totals.completed, escalated: totals.escalated, resolved: totals.resolved, tokens: totals.tokens };
 }
 
+/** Independent tasks, most of them queued for a few slots: what the mission costs each queued task. */
+function queueFile(missionId: string): MissionInput {
+  return parseMissionDocument({
+    mission: missionId,
+    maxConcurrentTasks: QUEUE_LIMIT,
+    supervision: { askPerson: 'never' },
+    defaults: { role: 'researcher', outputSchema: 'answer', model: { sim: { latencyMs: QUEUE_LATENCY_MS } } },
+    tasks: Array.from({ length: QUEUE_TASKS }, (_, i) => ({ taskId: `q${i}`, goal: `Answer part ${i} of the market question` })),
+  });
+}
+
+/** The mission's workflow tasks, from its history: how many, and their time from started to completed summed. */
+async function missionWorkflowTasks(client: Client, missionId: string): Promise<{ count: number; ms: number }> {
+  const events = (await client.workflow.getHandle(missionWorkflowId(missionId)).fetchHistory()).events ?? [];
+  const startedAt = new Map<number, number>();
+  let count = 0;
+  let ms = 0;
+  for (const event of events) {
+    if (event.workflowTaskStartedEventAttributes) startedAt.set(Number(event.eventId), tsToMs(event.eventTime));
+    const completed = event.workflowTaskCompletedEventAttributes;
+    if (completed) {
+      count += 1;
+      ms += tsToMs(event.eventTime) - (startedAt.get(Number(completed.startedEventId)) ?? tsToMs(event.eventTime));
+    }
+  }
+  return { count, ms };
+}
+
+interface QueueRound {
+  order: string;
+  mission: Run & { workflowTasks: number; workflowTaskMs: number };
+  client: Run;
+}
+
+/** The wide mission against the same tasks from a client holding QUEUE_LIMIT slots, the order alternating by round. */
+async function measureQueue(client: Client, say: (line: string) => void): Promise<QueueRound[]> {
+  const rounds: QueueRound[] = [];
+  for (let round = 1; round <= QUEUE_ROUNDS; round += 1) {
+    const runs = {
+      mission: async () => {
+        const input = queueFile(`bench-queue-mission-${round}`);
+        const run = await runMission(client, input);
+        const tasks = await missionWorkflowTasks(client, input.missionId);
+        say(`queue round ${round}: mission ${run.ms} ms, ${run.completed}/${QUEUE_TASKS} completed; ${tasks.count} workflow tasks, ${tasks.ms} ms in them`);
+        return { ...run, workflowTasks: tasks.count, workflowTaskMs: tasks.ms };
+      },
+      client: async () => {
+        const run = await runIndependent(client, queueFile(`bench-queue-client-${round}`), 'none');
+        say(`queue round ${round}: client ${run.ms} ms, ${run.completed}/${QUEUE_TASKS} completed`);
+        return run;
+      },
+    };
+    const order = round % 2 === 1 ? (['mission', 'client'] as const) : (['client', 'mission'] as const);
+    const done: Partial<QueueRound> = { order: order.join(', ') };
+    for (const kind of order) (done as Record<string, unknown>)[kind] = await runs[kind]();
+    rounds.push(done as QueueRound);
+  }
+  return rounds;
+}
+
+function queueMetric(rounds: QueueRound[]): Metric {
+  const ratios = rounds.map((r) => r.mission.ms / r.client.ms);
+  return {
+    name: 'mission.queuedTasksOverheadRatio',
+    value: round(median(ratios), 3),
+    unit: 'ratio',
+    baseline: round(median(rounds.map((r) => r.client.ms)), 0),
+    target: 'reported',
+    details: {
+      baseline: `the same tasks from a client script holding ${QUEUE_LIMIT} slots`,
+      tasks: QUEUE_TASKS,
+      concurrency: QUEUE_LIMIT,
+      modelLatencyMs: QUEUE_LATENCY_MS,
+      roundRatios: ratios.map((r) => r.toFixed(3)).join(' '),
+      missionMs: rounds.map((r) => r.mission.ms).join(' '),
+      baselineMs: rounds.map((r) => r.client.ms).join(' '),
+      order: rounds.map((r) => r.order).join(' | '),
+      // The supervisor's own work: its workflow tasks and their time from started to completed, summed.
+      missionWorkflowTasks: rounds.map((r) => r.mission.workflowTasks).join(' '),
+      missionWorkflowTaskMs: rounds.map((r) => r.mission.workflowTaskMs).join(' '),
+    },
+  };
+}
+
 interface Round {
+  /** The runs in the order they ran. */
+  order: string;
   mission: Run;
   /** The same tasks from a client that recovers them as the supervisor would. */
   recovered: Run;
@@ -208,7 +307,7 @@ function ratioMetric(name: string, target: string, rounds: Round[], baselineOf: 
       tasks: TASKS,
       concurrency: CONCURRENCY,
       modelLatencyMs: latencyMs,
-      order: 'odd rounds: no recovery, client recovery, mission; even rounds the reverse',
+      order: rounds.map((r) => r.order).join(' | '),
       // Medians per round: from the last dependency's end to a dependent's start, and from a run's end to the task's next run.
       missionHopMs: each((r) => r.mission.hopMs),
       baselineHopMs: each((r) => baselineOf(r).hopMs),
@@ -247,7 +346,8 @@ function metrics(rounds: Round[], slow: Round[]): Metric[] {
 /**
  * A 100-task mission with dependencies where 10 % of the tasks need a decision, against the same
  * tasks started as independent workflows in the same run (same server, workers and order), by a
- * client that recovers escalated tasks as the supervisor would and by one that does not.
+ * client that recovers escalated tasks as the supervisor would and by one that does not; then a
+ * wide mission of independent tasks queued for a few slots against a client holding as many.
  */
 export const missionBenchmark: Benchmark = {
   name: 'mission',
@@ -288,8 +388,9 @@ export const missionBenchmark: Benchmark = {
           },
         };
         const forward = (['unrecovered', 'recovered', 'mission'] as const).filter((k) => withUnrecovered || k !== 'unrecovered');
-        const done: Partial<Round> = {};
-        for (const kind of round % 2 === 1 ? forward : [...forward].reverse()) done[kind] = await runs[kind]();
+        const order = round % 2 === 1 ? forward : [...forward].reverse();
+        const done: Partial<Round> = { order: order.join(', ') };
+        for (const kind of order) done[kind] = await runs[kind]();
         rounds.push(done as Round);
       }
       return rounds;
@@ -297,7 +398,8 @@ export const missionBenchmark: Benchmark = {
     try {
       const rounds = await measure(LATENCY_MS, ROUNDS, true);
       const slow = await measure(SLOW_LATENCY_MS, SLOW_ROUNDS, false);
-      return metrics(rounds, slow);
+      const queue = QUEUE_TASKS > 0 ? [queueMetric(await measureQueue(bench.client, progress))] : [];
+      return [...metrics(rounds, slow), ...queue];
     } finally {
       await workers.shutdown();
       await bench.close();

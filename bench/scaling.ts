@@ -15,7 +15,7 @@ import { WorkerProfile } from '../src/scaling/profiles';
 import { pollerIdentity, workerName } from '../src/scaling/plan';
 import { runWorkers } from '../workers/run';
 import { defaultWorkflowBundleDir } from '../workers/paths';
-import { Benchmark, Metric, round } from './metric';
+import { Benchmark, benchSetting, Metric, round } from './metric';
 import { startBenchServer } from './server';
 
 /**
@@ -24,8 +24,8 @@ import { startBenchServer } from './server';
  * processes otherwise): a fixed pool of 1, a fixed pool of N, and the scaler going 1 → N, 1 → N
  * with a warm standby, and 0 → N with a warm standby (no worker polls between bursts).
  */
-const TASKS = Number(process.env.BENCH_SCALING_TASKS ?? 200);
-const LATENCY_MS = Number(process.env.BENCH_SCALING_LATENCY_MS ?? 2_000);
+const TASKS = benchSetting('BENCH_SCALING_TASKS', 200, 1);
+const LATENCY_MS = benchSetting('BENCH_SCALING_LATENCY_MS', 2_000);
 const N = 4;
 /** Quiet time before the burst, in every arm: a pool sized for bursts idles between them. */
 const LEAD_IN_MS = 20_000;

@@ -124,6 +124,13 @@ const MISSION_SCENARIOS: Record<string, object> = {
     defaults: missionDefaults,
     tasks: ['a', 'b', 'c'].map((taskId) => ({ taskId, goal: `Summarise the market for agent reliability tooling. ${'Consider vendors, buyers, prices, risks and trends in detail. '.repeat(16)}` })),
   },
+  // Tasks queued for the only slot, each handed it in turn (marker mission-slot-queue); a dependent queues once its dependency is done.
+  'slot-queue': {
+    maxConcurrentTasks: 1,
+    supervision: { askPerson: 'never' },
+    defaults: missionDefaults,
+    tasks: [{ taskId: 'a', goal: 'Answer first' }, { taskId: 'b', goal: 'Answer second' }, { taskId: 'c', goal: 'Answer third' }, { taskId: 'd', goal: 'Answer from the first', dependsOn: ['a'] }],
+  },
   // The deadline passing mid-run: the running child is cancelled, it and its dependent abandoned.
   deadline: {
     deadlineMs: 4_000,

@@ -42,6 +42,8 @@ describe('replay of recorded histories', () => {
     expect(names).toEqual(expect.arrayContaining(['mission-supervised', 'mission-person-default-abandon']));
     // The same mission after its decisions' events went to the background (marker mission-events-in-background).
     expect(names).toEqual(expect.arrayContaining(['mission-supervised-events-in-background']));
+    // Tasks queued for a slot, handed it one at a time (marker mission-slot-queue).
+    expect(names).toEqual(expect.arrayContaining(['mission-slot-queue']));
     // ... and after (marker mission-limits-at-slot): model advice, hand-offs, the token budget, the deadline.
     expect(names).toEqual(expect.arrayContaining(['mission-advised', 'mission-handoff', 'mission-token-budget', 'mission-deadline']));
     // Advice to abandon a task a person decides on: followed before the patch mission-person-over-abandon-advice, the person asked after it.

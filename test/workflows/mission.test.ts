@@ -1,7 +1,7 @@
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { MISSION_WORKFLOW } from '../../src/contracts/mission';
-import { sendDecision, startMission } from '../../src/missions/mission-client';
+import { MISSION_WORKFLOW, pauseMissionSignal, resumeMissionSignal } from '../../src/contracts/mission';
+import { missionGraph, sendDecision, startMission } from '../../src/missions/mission-client';
 import { TASK_QUEUES } from '../../src/contracts/task-queues';
 import { activityEvents, promptInputs } from '../helpers/history';
 import { ESCALATE_FAST, failsFor, missionOf, waitForGraph } from '../helpers/missions';
@@ -41,6 +41,49 @@ describe('mission: dependencies and limits', () => {
     let most = 0;
     for (const t of times) most = Math.max(most, (open += t.delta));
     expect(most).toBeLessThanOrEqual(2);
+  });
+
+  test('tasks waiting for a slot get it first come first served, none while the mission is paused, all once it resumes', async () => {
+    const tasks = Array.from({ length: 5 }, (_, i) => ({ taskId: `q${i}`, model: { sim: { latencyMs: 300 } } }));
+    const input = missionOf(tasks, { maxConcurrentTasks: 1 });
+    const handle = await startMission(env.client, input);
+    await waitForGraph(handle, (g) => g.running === 1);
+    await handle.signal(pauseMissionSignal);
+    // The running task ends; the paused mission hands its slot to no one.
+    const paused = await waitForGraph(handle, (g) => g.paused === true && g.tasks.some((t) => t.state === 'completed'));
+    const idle = await waitForGraph(handle, (g) => g.running === 0);
+    expect(idle.tasks.filter((t) => t.attempts > 0)).toHaveLength(paused.tasks.filter((t) => t.attempts > 0).length);
+    expect(idle.tasks.filter((t) => t.state === 'waiting').length).toBeGreaterThanOrEqual(3);
+    await handle.signal(resumeMissionSignal);
+    const result = await handle.result();
+
+    expect(result.status).toBe('completed');
+    expect(result.peakRunning).toBe(1);
+    const spans = await Promise.all(tasks.map(async (t) => env.client.workflow.getHandle(`${input.missionId}.${t.taskId}`).describe()));
+    const order = [...spans].sort((a, b) => a.startTime.getTime() - b.startTime.getTime()).map((d) => d.workflowId);
+    expect(order).toEqual(tasks.map((t) => `${input.missionId}.${t.taskId}`));
+    for (let i = 1; i < spans.length; i += 1) expect(spans[i].startTime.getTime()).toBeGreaterThanOrEqual(spans[i - 1].closeTime!.getTime());
+  });
+
+  test('a mission cancelled while tasks wait for a slot ends at once: the waiting tasks start no child', async () => {
+    const input = missionOf([{ taskId: 'long', steps: 5, model: { sim: { latencyMs: 2_000 } } }, { taskId: 'next' }, { taskId: 'last' }], { maxConcurrentTasks: 1 });
+    const handle = await startMission(env.client, input);
+    await waitForGraph(handle, (g) => g.running === 1 && g.tasks.filter((t) => t.state === 'waiting').length === 2);
+    await handle.cancel();
+    const error = await handle.result().catch((err: WorkflowFailedError) => err);
+
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const graph = await missionGraph(handle);
+    expect(graph.tasks.map((t) => [t.taskId, t.state, t.attempts])).toEqual([
+      ['long', 'abandoned', 1],
+      ['next', 'abandoned', 0],
+      ['last', 'abandoned', 0],
+    ]);
+    expect(graph.running).toBe(0);
+    for (const taskId of ['next', 'last']) {
+      const described = await env.client.workflow.getHandle(`${input.missionId}.${taskId}`).describe().catch((err: unknown) => err);
+      expect(described).toBeInstanceOf(WorkflowNotFoundError);
+    }
   });
 
   test('a bad input started by any client fails at once with InvalidWorkflowInput naming the field', async () => {

@@ -49,6 +49,12 @@ const PERSON_OVER_ABANDON_ADVICE = 'mission-person-over-abandon-advice';
  * starts without waiting for its events to be written (one activity less on a decided task's path).
  */
 const EVENTS_IN_BACKGROUND = 'mission-events-in-background';
+/**
+ * Marks the missions whose tasks wait for a slot in a queue: a freed slot is handed to the first
+ * waiter. Before, every waiter woke on every release and all but one waited again, so a mission
+ * with hundreds of queued tasks spent most of its workflow-thread time (quadratic in the queue).
+ */
+const SLOT_QUEUE = 'mission-slot-queue';
 
 function invalidInput(input: unknown): MissionInput {
   const parsed = parseMissionInput(input);
@@ -166,6 +172,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
   });
   setHandler(resumeMissionSignal, () => {
     paused = false;
+    handOverSlots();
     publish();
   });
   setHandler(
@@ -321,22 +328,62 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
     await Promise.all(started.map(run));
   }
 
+  /** Tasks waiting for a slot, first come first served (missions with SLOT_QUEUE). */
+  const slotQueue: Array<{ granted: boolean }> = [];
+
+  function occupySlot(): void {
+    running += 1;
+    peakRunning = Math.max(peakRunning, running);
+  }
+
+  /** Hands free slots to the first waiters: one wake-up a slot, not one a waiter. */
+  function handOverSlots(): void {
+    while (!paused && running < input.maxConcurrentTasks && slotQueue.length > 0) {
+      occupySlot();
+      (slotQueue.shift() as { granted: boolean }).granted = true;
+    }
+  }
+
+  function releaseSlot(): void {
+    running -= 1;
+    handOverSlots();
+  }
+
+  /** Waits in the queue until `handOverSlots` gives this task a slot; a cancelled wait leaves the queue (or gives back a slot it was just handed). */
+  async function queueForSlot(): Promise<void> {
+    const waiter = { granted: false };
+    slotQueue.push(waiter);
+    try {
+      await condition(() => waiter.granted);
+    } catch (err) {
+      const at = slotQueue.indexOf(waiter);
+      if (at >= 0) slotQueue.splice(at, 1);
+      else if (waiter.granted) releaseSlot();
+      throw err;
+    }
+  }
+
   /**
    * Takes a slot under `maxConcurrentTasks` once one is free, unless a mission limit is reached by
    * then (the budget may have been spent while the task waited): checked and taken with no await
-   * in between, since conditions that hold in the same activation all resolve.
+   * in between. A task that finds a slot free takes it at once; one that must wait queues for it
+   * (missions before SLOT_QUEUE woke every waiter at each release, and the first to run took it).
    */
   async function takeSlot(node: TaskNode): Promise<string | undefined> {
     node.state = 'waiting';
     const atSlot = patched(LIMITS_AT_SLOT);
     const before = atSlot ? undefined : limitReached();
     if (before) return before;
+    const free = running < input.maxConcurrentTasks && !paused && slotQueue.length === 0;
+    if (!free && patched(SLOT_QUEUE)) {
+      await queueForSlot();
+      const limit = limitReached();
+      if (limit) releaseSlot();
+      return limit;
+    }
     while (running >= input.maxConcurrentTasks || paused) await condition(() => running < input.maxConcurrentTasks && !paused);
     const limit = atSlot ? limitReached() : undefined;
-    if (!limit) {
-      running += 1;
-      peakRunning = Math.max(peakRunning, running);
-    }
+    if (!limit) occupySlot();
     return limit;
   }
 
@@ -359,7 +406,7 @@ export async function mission(raw: MissionInput): Promise<MissionResult> {
       }
       return outcome;
     } finally {
-      running -= 1;
+      releaseSlot();
     }
   }
 

@@ -51,7 +51,11 @@ function missionFile(missionId: string, latencyMs = LATENCY_MS): MissionInput {
     const task: Record<string, unknown> = { taskId: `t${i}`, goal: `Answer part ${i} of the market question`, dependsOn };
     if (needsDecision && splitOnly) {
       task.goal = `Answer the WHOLE-MARKET question ${i}`;
-      task.model = { sim: { latencyMs, rules: [{ whenPromptIncludes: 'WHOLE-MARKET', unlessPromptIncludes: 'Part ', fault: 'empty-answer' }] } };
+      // Only the task's own runs fail: its parts' goals go on with `Part k of n` on the next line, the
+      // merge's goal starts otherwise. (Matching any `Part ` let recalled memory, other tasks' parts
+      // and merges, spare a first run now and then.)
+      const own = `Goal: ${task.goal}\n`;
+      task.model = { sim: { latencyMs, rules: [{ whenPromptIncludes: own, unlessPromptIncludes: `${own}Part `, fault: 'empty-answer' }] } };
       task.supervision = { reassignTo: [] };
     } else if (needsDecision) {
       task.role = 'junior';

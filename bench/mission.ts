@@ -11,7 +11,7 @@ import { missionWorkflowId } from '../src/contracts/mission';
 import { startMission } from '../src/missions/mission-client';
 import { parseMissionDocument } from '../src/tasks/load';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
-import { mergeSpec, reassigned, runTaskId, splitParts } from '../workflows/mission/derive';
+import { mergeSpec, reassigned, runSpec, splitParts } from '../workflows/mission/derive';
 import { decide } from '../workflows/mission/policy';
 import { runWorkers } from '../workers/run';
 import { Benchmark, benchSetting, Metric, round, seededRandom } from './metric';
@@ -127,10 +127,11 @@ type Recovery = 'none' | 'client';
 
 /**
  * The same tasks started as independent workflows by a client, each once its dependencies have
- * ended, at most the mission's `maxConcurrentTasks` runs at once, with no supervisor workflow. With recovery `none` an
- * escalated task stays failed (its dependents still run); with `client` the client script does
- * what the supervisor would, with the mission's own pure policy: it starts the task again under the
- * next role, or its parts and then their merge step, so both runs do the same work to the same end.
+ * ended with their outputs in its goal, at most the mission's `maxConcurrentTasks` runs at once,
+ * with no supervisor workflow. With recovery `none` an escalated task stays failed (its dependents
+ * still run, without its output); with `client` the client script does what the supervisor would,
+ * with the mission's own pure policy: it starts the task again under the next role, or its parts
+ * and then their merge step, so both runs do the same work to the same end.
  */
 async function runIndependent(client: Client, input: MissionInput, recovery: Recovery): Promise<Run> {
   const began = Date.now();
@@ -156,13 +157,22 @@ async function runIndependent(client: Client, input: MissionInput, recovery: Rec
       release();
     }
   };
-  /** Runs a task to its end, recovering as the supervisor's policy says when `recovery` is `client`. */
-  const toEnd = async (spec: AgentTaskSpec, supervision: Supervision, splitDepth: number, task: { escalated: boolean }): Promise<boolean> => {
+  /** The last validated outputs of each completed task (a split task's are its merge step's), for its dependents' goals. */
+  const outputs = new Map<string, { taskId: string; role: string; outputs: unknown[] }>();
+  const inputsOf = (dependsOn: string[]) => dependsOn.map((id) => outputs.get(id) ?? { taskId: id, role: 'unknown', outputs: [] });
+  /**
+   * Runs a task to its end, its goal carrying its dependencies' outputs as the mission's does
+   * (`runSpec`), recovering as the supervisor's policy says when `recovery` is `client`.
+   */
+  const toEnd = async (spec: AgentTaskSpec, supervision: Supervision, splitDepth: number, task: { escalated: boolean }, dependsOn: string[]): Promise<boolean> => {
     const history: DecisionKind[] = [];
     let current = spec;
     for (let run = 1; ; run += 1) {
-      const outcome = await once({ ...current, taskId: runTaskId(spec.taskId, run) });
-      if (outcome.status === 'completed') return true;
+      const outcome = await once(runSpec(current, run, inputsOf(dependsOn), input.maxTokens - totals.tokens));
+      if (outcome.status === 'completed') {
+        outputs.set(spec.taskId, { taskId: spec.taskId, role: current.role, outputs: outcome.result.outputs });
+        return true;
+      }
       task.escalated = true;
       if (recovery === 'none') return false;
       const decision = decide({
@@ -181,15 +191,19 @@ async function runIndependent(client: Client, input: MissionInput, recovery: Rec
       history.push(decision.kind);
       if (decision.kind === 'reassign') current = reassigned(current, decision.to);
       else if (decision.kind === 'split') {
-        const parts = await Promise.all(splitParts(spec, decision.parts).map((part) => toEnd(part, supervision, splitDepth + 1, task)));
-        return parts.every(Boolean) && toEnd(mergeSpec(spec, decision.parts), supervision, splitDepth + 1, task);
+        const parts = splitParts(spec, decision.parts);
+        const done = await Promise.all(parts.map((part) => toEnd(part, supervision, splitDepth + 1, task, dependsOn)));
+        const merge = mergeSpec(spec, decision.parts);
+        if (!done.every(Boolean) || !(await toEnd(merge, supervision, splitDepth + 1, task, parts.map((p) => p.taskId)))) return false;
+        outputs.set(spec.taskId, { taskId: spec.taskId, role: current.role, outputs: outputs.get(merge.taskId)?.outputs ?? [] });
+        return true;
       } else return false;
     }
   };
   const run = async (task: MissionInput['tasks'][number]) => {
     await Promise.all(task.dependsOn.map((id) => ended.get(id)));
     const seen = { escalated: false };
-    const completed = await toEnd(task.spec, task.supervision, 0, seen);
+    const completed = await toEnd(task.spec, task.supervision, 0, seen, task.dependsOn);
     if (seen.escalated) totals.escalated += 1;
     if (completed) totals.completed += 1;
     if (completed && seen.escalated) totals.resolved += 1;

@@ -213,6 +213,17 @@ async function runIndependent(client: Client, input: MissionInput, recovery: Rec
   return { ms: Date.now() - began, completed: totals.completed, escalated: totals.escalated, resolved: totals.resolved, tokens: totals.tokens };
 }
 
+/**
+ * Runs each kind once: in the given order on odd rounds, the reverse on even ones, so neither side
+ * always runs on the server's longer history. The result names the order it ran in.
+ */
+async function inAlternatingOrder<T extends { order: string }>(round: number, forward: ReadonlyArray<Exclude<keyof T, 'order'> & string>, runs: { [K in Exclude<keyof T, 'order'>]: () => Promise<T[K]> }): Promise<T> {
+  const order = round % 2 === 1 ? forward : [...forward].reverse();
+  const done: Record<string, unknown> = { order: order.join(', ') };
+  for (const kind of order) done[kind] = await runs[kind]();
+  return done as T;
+}
+
 /** Independent tasks, most of them queued for a few slots: what the mission costs each queued task. */
 function queueFile(missionId: string): MissionInput {
   return parseMissionDocument({
@@ -265,10 +276,7 @@ async function measureQueue(client: Client, say: (line: string) => void): Promis
         return run;
       },
     };
-    const order = round % 2 === 1 ? (['mission', 'client'] as const) : (['client', 'mission'] as const);
-    const done: Partial<QueueRound> = { order: order.join(', ') };
-    for (const kind of order) (done as Record<string, unknown>)[kind] = await runs[kind]();
-    rounds.push(done as QueueRound);
+    rounds.push(await inAlternatingOrder<QueueRound>(round, ['mission', 'client'], runs));
   }
   return rounds;
 }
@@ -406,10 +414,7 @@ export const missionBenchmark: Benchmark = {
           },
         };
         const forward = (['unrecovered', 'recovered', 'mission'] as const).filter((k) => withUnrecovered || k !== 'unrecovered');
-        const order = round % 2 === 1 ? forward : [...forward].reverse();
-        const done: Partial<Round> = { order: order.join(', ') };
-        for (const kind of order) done[kind] = await runs[kind]();
-        rounds.push(done as Round);
+        rounds.push(await inAlternatingOrder<Round>(round, forward, runs));
       }
       return rounds;
     };

@@ -7,7 +7,10 @@ import { resolveTemporalCli } from '../src/temporal/cli-binary';
 import { DevServer, freePort, startDevServer } from '../src/temporal/dev-server';
 import { bundleCode } from '../scripts/bundle-workflows';
 
-/** A private dev server (in-memory, headless) plus connections, for one benchmark group. */
+/**
+ * A private dev server (in-memory, headless) plus connections, for one benchmark group: configured
+ * as the embedded server is (DEV_SERVER_DYNAMIC_CONFIG), or with `stock` as `temporal server start-dev` comes.
+ */
 export interface BenchServer {
   server: DevServer;
   client: Client;
@@ -15,10 +18,10 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(): Promise<BenchServer> {
+export async function startBenchServer(options: { stock?: boolean } = {}): Promise<BenchServer> {
   const config = loadConfig();
   const binary = resolveTemporalCli({ explicitPath: config.temporal.cliPath, toolsDir: path.join(config.home, 'tools') });
-  const server = await startDevServer({ binary, port: await freePort(), logFile: path.join(os.tmpdir(), `dreamos-bench-${process.pid}.log`) });
+  const server = await startDevServer({ binary, port: await freePort(), logFile: path.join(os.tmpdir(), `dreamos-bench-${process.pid}.log`), ...(options.stock ? { dynamicConfig: {} } : {}) });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   const connection = await NativeConnection.connect({ address: server.address });
   return {

@@ -21,6 +21,34 @@ export interface DevServerOptions {
   logFile?: string;
   /** How long to wait for readiness. Default 60 s. */
   readyTimeoutMs?: number;
+  /** Dynamic config values of the server. Default DEV_SERVER_DYNAMIC_CONFIG; `{}` for a stock dev server. */
+  dynamicConfig?: Readonly<Record<string, number | string | boolean>>;
+}
+
+/**
+ * What the embedded server changes from a stock `temporal server start-dev`.
+ *
+ * `history.transferProcessorMaxPollRPS` (default 20): how often a history shard may read its
+ * transfer queue, the queue every hop between workflows crosses (a workflow task or activity to
+ * matching, a child's start, a child's end to its parent). The dev server has one shard, so the
+ * whole swarm shares one reader at 20 reads a second and, under load, each crossing waits up to
+ * 50 ms; a cluster spreads workflows over many shards, each with its own reader. Measured on the
+ * mission bench (100 tasks, 20 at a time): a workflow task waited 37-50 ms for matching at 20, 0-8 ms
+ * at 200. A cap, not a poll loop: an idle server reads no more often (see README, "Two commands").
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+  'history.transferProcessorMaxPollRPS': 200,
+};
+
+/** The `temporal` CLI arguments of a dev server with these options. */
+export function devServerArgs(options: Pick<DevServerOptions, 'port' | 'dbFile' | 'uiPort' | 'namespace' | 'dynamicConfig'>): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', options.namespace ?? 'default', '--log-level', 'warn'];
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch');
+  else args.push('--headless');
+  for (const attribute of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', attribute);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? DEV_SERVER_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  return args;
 }
 
 export interface DevServer {
@@ -96,14 +124,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       `Stop what listens there, set DREAMOS_TEMPORAL_PORT to a free port, or set TEMPORAL_ADDRESS=127.0.0.1:${options.port} if it is a Temporal server.`,
     );
   }
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', namespace, '--log-level', 'warn'];
-  if (options.dbFile) {
-    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
-    args.push('--db-filename', options.dbFile);
-  }
-  if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch');
-  else args.push('--headless');
-  for (const attribute of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', attribute);
+  if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = devServerArgs({ ...options, namespace });
 
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(options.binary, args, { stdio: ['ignore', log, log], detached: false });

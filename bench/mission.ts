@@ -8,6 +8,7 @@ import { AgentTaskSpec } from '../src/contracts/agent-task-spec';
 import { DecisionKind, MissionInput, Supervision } from '../src/contracts/mission-spec';
 import { outcomeOf, startAgentTask } from '../src/missions/client';
 import { missionWorkflowId } from '../src/contracts/mission';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/temporal/dev-server';
 import { startMission } from '../src/missions/mission-client';
 import { parseMissionDocument } from '../src/tasks/load';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
@@ -349,7 +350,7 @@ function metrics(rounds: Round[], slow: Round[]): Metric[] {
   const last = rounds[rounds.length - 1] as Required<Round>;
   const perTask = (r: Run) => r.tokens / Math.max(1, r.completed);
   return [
-    ratioMetric('mission.supervisionOverheadRatio', '<= 1.15', rounds, (r) => r.recovered, 'a client script recovering escalated tasks with the same policy (same child runs, same end), both on a dev server configured as the embedded one (transfer queue read up to 200 times a second)', LATENCY_MS),
+    ratioMetric('mission.supervisionOverheadRatio', '<= 1.15', rounds, (r) => r.recovered, `a client script recovering escalated tasks with the same policy (same child runs, same end), both on a dev server configured as the embedded one (transfer queue read up to ${DEV_SERVER_DYNAMIC_CONFIG['history.transferProcessorMaxPollRPS']} times a second)`, LATENCY_MS),
     ...(slow.length > 0 ? [ratioMetric('mission.supervisionOverheadRatioAt2s', 'reported', slow, (r) => r.recovered, `the same, every model call taking ${SLOW_LATENCY_MS} ms`, SLOW_LATENCY_MS)] : []),
     ratioMetric('mission.vsUnrecoveredRatio', 'reported', rounds, (r) => r.unrecovered as Run, 'a client script leaving escalated tasks failed (their dependents still run)', LATENCY_MS),
     {

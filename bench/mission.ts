@@ -372,8 +372,8 @@ function metrics(rounds: Round[], slow: Round[]): Metric[] {
   ];
 }
 
-/** A private server with the agents, nexus and control workers of the bench, for `use`. */
-async function withSwarm<T>(stock: boolean, use: (client: Client) => Promise<T>): Promise<T> {
+/** A private server with the agents, nexus and control workers of the bench (their stores in a new folder), for `use`. */
+async function withSwarm<T>(stock: boolean, workflowBundles: string, use: (client: Client) => Promise<T>): Promise<T> {
   const bench = await startBenchServer({ stock });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-bench-mission-'));
   try {
@@ -381,7 +381,7 @@ async function withSwarm<T>(stock: boolean, use: (client: Client) => Promise<T>)
       connection: bench.connection,
       namespace: 'default',
       config: loadConfig({ DREAMOS_MODEL_PROVIDER: 'sim', DREAMOS_HOME: home }),
-      workflowBundles: await bundleWorkflows(path.join(home, 'bundles')),
+      workflowBundles,
       dashboard: false,
     });
     try {
@@ -439,14 +439,16 @@ async function measure(client: Client, progress: (line: string) => void, latency
 export const missionBenchmark: Benchmark = {
   name: 'mission',
   async run(progress) {
-    const tuned = await withSwarm(false, async (client) => {
+    // One build of the bundles for both servers' workers.
+    const bundles = await bundleWorkflows(fs.mkdtempSync(path.join(os.tmpdir(), 'dreamos-bench-mission-bundles-')));
+    const tuned = await withSwarm(false, bundles, async (client) => {
       const rounds = await measure(client, progress, LATENCY_MS, ROUNDS, true);
       const slow = await measure(client, progress, SLOW_LATENCY_MS, SLOW_ROUNDS, false);
       const queue = QUEUE_TASKS > 0 ? [queueMetric(await measureQueue(client, progress))] : [];
       return [...metrics(rounds, slow), ...queue];
     });
     if (STOCK_ROUNDS === 0) return tuned;
-    const stock = await withSwarm(true, (client) => measure(client, progress, LATENCY_MS, STOCK_ROUNDS, false, 'stock'));
+    const stock = await withSwarm(true, bundles, (client) => measure(client, progress, LATENCY_MS, STOCK_ROUNDS, false, 'stock'));
     const note = 'the same client recovery, both on a stock `temporal server start-dev` (one shard, its transfer queue read at most 20 times a second)';
     return [...tuned, ratioMetric('mission.supervisionOverheadRatioStockServer', 'reported', stock, (r) => r.recovered, note, LATENCY_MS)];
   },
